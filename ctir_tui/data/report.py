@@ -1,0 +1,114 @@
+"""The load report: what happened to every file and record, so that nothing is lost silently.
+
+The figures reconcile: ``records_seen == loaded + duplicates + rejected``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FileStatus = Literal["read", "skipped", "failed"]
+
+#: How many rejected records are kept with their reason (all are counted).
+MAX_REJECTED_DETAILS = 1000
+
+
+@dataclass(slots=True)
+class FileReport:
+    """The outcome for one input file (or one member of a zip archive)."""
+
+    path: str
+    status: FileStatus
+    shape: str | None = None
+    reason: str | None = None
+    #: Records found in the file, including rejected ones.
+    records: int = 0
+    rejected: int = 0
+    #: Set when a broken file was partly recovered: what was salvaged and what was lost.
+    salvage: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as plain JSON-ready data."""
+        out: dict[str, Any] = {"path": self.path, "status": self.status}
+        for key in ("shape", "reason", "salvage"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["records"] = self.records
+        out["rejected"] = self.rejected
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRecord:
+    """One record that could not be used, with where it was and why."""
+
+    path: str
+    index: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the record's rejection as plain JSON-ready data."""
+        return {"path": self.path, "index": self.index, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """Everything a responder needs to trust (or distrust) a load."""
+
+    files: list[FileReport] = field(default_factory=list)
+    rejected_details: list[RejectedRecord] = field(default_factory=list)
+    records_seen: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    #: Loaded events that carry no usable time (kept, sorted last).
+    no_time: int = 0
+    #: Files whose rows came from the cache rather than a fresh parse.
+    from_cache: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: FileStatus) -> int:
+        """Return how many files ended with ``status``."""
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def problems(self) -> int:
+        """Failed files, skipped files, rejected records and dropped duplicates, summed."""
+        return self.count("failed") + self.count("skipped") + self.rejected + self.duplicates
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether every record seen is accounted for."""
+        return self.records_seen == self.loaded + self.duplicates + self.rejected
+
+    def add_rejected(self, record: RejectedRecord) -> None:
+        """Count a rejected record, keeping its details up to a cap."""
+        self.rejected += 1
+        if len(self.rejected_details) < MAX_REJECTED_DETAILS:
+            self.rejected_details.append(record)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as plain JSON-ready data."""
+        return {
+            "records_seen": self.records_seen,
+            "events": self.loaded,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "no_time": self.no_time,
+            "files": {
+                "read": self.count("read"),
+                "skipped": self.count("skipped"),
+                "failed": self.count("failed"),
+                "from_cache": self.from_cache,
+            },
+            "failed": [
+                {"path": f.path, "reason": f.reason} for f in self.files if f.status == "failed"
+            ],
+            "skipped": [
+                {"path": f.path, "reason": f.reason} for f in self.files if f.status == "skipped"
+            ],
+            "salvaged": [{"path": f.path, "salvage": f.salvage} for f in self.files if f.salvage],
+            "rejected_records": [r.to_json() for r in self.rejected_details],
+        }
