@@ -133,20 +133,17 @@ def _parse_one(source: SourceFile, file_id: int) -> _Outcome:
     if fast is not None:
         raw, count = fast
         report.shape, report.records = "s3-delivery", count
-        indices = pl.int_range(0, pl.len(), dtype=pl.UInt32)
-        raw = raw.with_columns(file_id=pl.lit(file_id, pl.UInt32), rec_index=indices)
-        bad = raw.filter(
-            pl.col("eventName").is_null()
-            & pl.col("insightDetails").struct.field("eventName").is_null()
+        raw = raw.with_columns(
+            file_id=pl.lit(file_id, pl.UInt32),
+            rec_index=pl.int_range(0, pl.len(), dtype=pl.UInt32),
         )
-        if bad.height:
-            rejected = [
-                (int(i), "not a CloudTrail record (no eventName)") for i in bad["rec_index"]
-            ]
-            raw = raw.filter(
-                pl.col("eventName").is_not_null()
-                | pl.col("insightDetails").struct.field("eventName").is_not_null()
+        if raw.get_column("eventName").null_count():
+            named = pl.col("eventName").is_not_null() | (
+                pl.col("insightDetails").struct.field("eventName").is_not_null()
             )
+            bad = raw.filter(~named).get_column("rec_index")
+            rejected = [(int(i), "not a CloudTrail record (no eventName)") for i in bad]
+            raw = raw.filter(named)
         report.rejected = len(rejected)
         return _Outcome(report, raw, rejected)
 
@@ -178,22 +175,22 @@ def _parse_one(source: SourceFile, file_id: int) -> _Outcome:
     return _Outcome(report, raw, rejected)
 
 
-def _sources_frame(sources: Sequence[SourceFile]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "file_id": pl.Series(range(len(sources)), dtype=pl.UInt32),
-            "source_file": [s.display for s in sources],
-        }
-    )
+def _sort(frame: pl.DataFrame, *, presorted: bool) -> pl.DataFrame:
+    """Order by time; ties keep file order, so the first copy of a duplicate is kept.
+
+    The cache stores rows in this order, so a reopen with nothing changed skips the sort.
+    Sorting one chunk is an order of magnitude faster than gathering across the per-batch
+    chunks, hence the rechunk.
+    """
+    frame = frame.rechunk()
+    if presorted:
+        return frame
+    return frame.sort(["time", "file_id", "rec_index"], nulls_last=True)
 
 
 def _finish(frame: pl.DataFrame, report: LoadReport) -> pl.DataFrame:
     before = frame.height
-    # Rows arrive in (file_id, rec_index) order, so a stable sort on time keeps ties in
-    # file order: deterministic, and the first copy of a duplicate is the one kept.
-    frame = frame.sort("time", nulls_last=True, maintain_order=True)
-    keep = pl.col("event_id").is_null() | pl.col("event_id").is_first_distinct()
-    frame = frame.filter(keep)
+    frame = frame.filter(pl.col("event_id").is_null() | pl.col("event_id").is_first_distinct())
     report.duplicates = before - frame.height
     report.loaded = frame.height
     report.no_time = frame.get_column("time").null_count()
@@ -263,12 +260,8 @@ def load_paths(
         finally:
             if gc_was_enabled:
                 gc.enable()
-    if raws:
-        tell(len(sources), events, "indexing")
-        frames.append(normalise(pl.concat(raws, how="vertical"), _sources_frame(sources)))
-    frame = pl.concat(frames, how="vertical") if frames else empty_frame()
-    if len(frames) > 1:
-        frame = frame.sort(["file_id", "rec_index"])
+    frames.extend(raws)
+    frame = pl.concat(frames, how="vertical", rechunk=False) if frames else empty_frame()
 
     for file_id, source in enumerate(sources):
         outcome = outcomes[file_id]
@@ -281,6 +274,8 @@ def load_paths(
     for bad in unreadable:
         report.files.append(FileReport(bad.path, "failed", reason=bad.reason))
 
+    presorted = not todo and all(old == new for old, new in reuse.items())
+    frame = _sort(frame, presorted=presorted)
     if options.use_cache and todo:
         manifest = [
             cache.CachedFile(
@@ -302,6 +297,22 @@ def load_paths(
     return LoadResult(frame, report, sources, warnings)
 
 
+#: Raw frames normalised together: one Polars query per batch rather than per file.
+_BATCH_FILES = 64
+
+
+def _normalise_batch(batch: list[pl.DataFrame], names: dict[int, str]) -> pl.DataFrame:
+    raw = pl.concat(batch, how="vertical")
+    ids = raw.get_column("file_id").unique().to_list()
+    sources = pl.DataFrame(
+        {
+            "file_id": pl.Series(ids, dtype=pl.UInt32),
+            "source_file": [names[i] for i in ids],
+        }
+    )
+    return normalise(raw, sources)
+
+
 def _parse_all(
     sources: list[SourceFile],
     todo: list[int],
@@ -312,39 +323,41 @@ def _parse_all(
     events: int,
 ) -> tuple[list[pl.DataFrame], int]:
     workers = options.workers or os.cpu_count() or 2
-    raws: list[tuple[int, pl.DataFrame]] = []
+    names = {i: sources[i].display for i in todo}
     done = len(sources) - len(todo)
+    batch: list[pl.DataFrame] = []
+    normalised: list[Future[pl.DataFrame]] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ctir-parse") as pool:
-        pending: set[Future[_Outcome]] = set()
         queue = iter(todo)
         index_of: dict[Future[_Outcome], int] = {}
         # Keep a bounded window in flight so cancellation is prompt and memory stays flat.
         for file_id in queue:
-            fut = pool.submit(_parse_one, sources[file_id], file_id)
-            index_of[fut] = file_id
-            pending.add(fut)
-            if len(pending) >= workers * 4:
+            index_of[pool.submit(_parse_one, sources[file_id], file_id)] = file_id
+            if len(index_of) >= workers * 4:
                 break
+        pending: set[Future[_Outcome]] = set(index_of)
         while pending:
             finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             if cancel is not None and cancel.is_set():
-                for fut in pending:
+                for fut in pending | set(normalised):
                     fut.cancel()
                 raise LoadCancelled
             for fut in finished:
                 outcome = fut.result()
-                file_id = index_of.pop(fut)
-                outcomes[file_id] = outcome
+                outcomes[index_of.pop(fut)] = outcome
                 if outcome.raw is not None and outcome.raw.height:
-                    raws.append((file_id, outcome.raw))
+                    batch.append(outcome.raw)
                     events += outcome.raw.height
+                    outcome.raw = None
                 done += 1
                 nxt = next(queue, None)
                 if nxt is not None:
                     new = pool.submit(_parse_one, sources[nxt], nxt)
                     index_of[new] = nxt
                     pending.add(new)
+            if len(batch) >= _BATCH_FILES or (not pending and batch):
+                normalised.append(pool.submit(_normalise_batch, batch, names))
+                batch = []
             if finished:
                 tell(done, events)
-    raws.sort(key=lambda pair: pair[0])
-    return [raw for _id, raw in raws], events
+        return [fut.result() for fut in normalised], events
