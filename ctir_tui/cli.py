@@ -305,9 +305,9 @@ def cmd_open(ns: argparse.Namespace) -> int:
         if not os.path.exists(path):
             _err(f"no such file or folder: {path}")
             return 1
-    # The explorer lands in the next commits; until then, show the summary.
-    ns.json = False
-    return cmd_summary(ns)
+    from ctir_tui.ui.app import run_app
+
+    return run_app(ns)
 
 
 def write_crash_report(exc: BaseException) -> Path | None:

@@ -1,0 +1,68 @@
+"""User settings: ``config.toml`` in the platformdirs config directory.
+
+```toml
+theme = "ansi-dark"          # any Textual theme; ansi-dark/ansi-light suit 16-colour terminals
+
+[keys]                       # binding id = "key[,key...]", ids are listed by ? in the app
+"pivot.principal" = "P"
+"list.down" = "j,down,ctrl+n"
+```
+
+A broken file never stops ctir: the problem is reported (file and line) and defaults apply.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+
+def config_path() -> Path:
+    """Where ctir reads its settings."""
+    return platformdirs.user_config_path("ctir", appauthor=False) / "config.toml"
+
+
+@dataclass(slots=True)
+class Settings:
+    """What the user configured, and what was wrong with the file."""
+
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing file gives defaults, a broken one defaults and a warning."""
+    path = path or config_path()
+    settings = Settings(path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return settings
+    except (OSError, UnicodeDecodeError) as exc:
+        settings.warnings.append(f"{path}: cannot read ({exc}); using defaults")
+        return settings
+    except tomllib.TOMLDecodeError as exc:
+        settings.warnings.append(f"{path}: {exc}; using defaults")
+        return settings
+    theme = data.pop("theme", None)
+    if theme is not None and not isinstance(theme, str):
+        settings.warnings.append(f"{path}: theme must be a string")
+    else:
+        settings.theme = theme
+    keys = data.pop("keys", {})
+    if not isinstance(keys, dict):
+        settings.warnings.append(f'{path}: [keys] must be a table of id = "keys"')
+        keys = {}
+    for binding_id, value in keys.items():
+        if isinstance(value, str) and value.strip():
+            settings.keymap[binding_id] = value
+        else:
+            settings.warnings.append(f"{path}: keys.{binding_id} must be a non-empty string")
+    for unknown in data:
+        settings.warnings.append(f"{path}: unknown setting {unknown!r} ignored")
+    return settings

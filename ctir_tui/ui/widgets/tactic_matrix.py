@@ -1,0 +1,480 @@
+"""The tactic matrix pane: tactics as columns, events as cells, a cursor over them.
+
+Laid out like the responders' cheatsheet: one fixed-width column per tactic with a header
+line (tactic name and total events) that stays put while the cells scroll beneath it. The
+widget is a Line API :class:`~textual.scroll_view.ScrollView`: it renders only the visible
+lines, scrolls horizontally when the columns do not fit (the cursor's column is kept in
+view) and posts messages rather than filtering anything itself.
+
+Cell markers: ``*`` a corrected event name (the cheatsheet misspelt it), ``°`` a data event
+(off by default: a zero may mean "not recorded"), ``+`` another note. The note of the cell
+under the cursor is the widget's tooltip and :meth:`TacticMatrix.current_note`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ctir_tui.data.tactics import Matrix, MatrixCell, MatrixTactic
+from ctir_tui.text import inert
+
+#: Width of one column in cells, the gap after it included.
+COLUMN_WIDTH = 24
+_TEXT_WIDTH = COLUMN_WIDTH - 1
+_ELLIPSIS = "…"
+HEADER = -1
+"""Cell index of a tactic's header line in :attr:`TacticMatrix.cursor`."""
+
+
+def _fit(text: str, width: int, *, middle: bool = False) -> str:
+    """Cut ``text`` to ``width`` cells with an ellipsis (in the middle if ``middle``).
+
+    Event names are cut in the middle so that ``AuthorizeSecurityGroupIngress`` and
+    ``...Egress`` stay apart.
+    """
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return _ELLIPSIS[:width]
+    if not middle:
+        return set_cell_size(text, width - 1) + _ELLIPSIS
+    tail = (width - 1) // 2
+    head = width - 1 - tail
+    return set_cell_size(text, head) + _ELLIPSIS + set_cell_size(text[::-1], tail)[::-1]
+
+
+def is_data_event(cell: MatrixCell) -> bool:
+    """Whether a cell counts a data event (not recorded by default trails)."""
+    flag = getattr(cell, "data_event", None)
+    if isinstance(flag, bool):
+        return flag
+    return cell.note is not None and "data event" in cell.note.lower()
+
+
+def cell_marker(cell: MatrixCell) -> str:
+    """The one-character marker shown after a cell's name ("" when none)."""
+    if cell.corrected:
+        return "*"
+    if is_data_event(cell):
+        return "°"
+    if cell.note:
+        return "+"
+    return ""
+
+
+def magnitude(count: int) -> str:
+    """The component class colouring a count: zero, low (1-9), mid (10-99), high."""
+    if count <= 0:
+        return "tactic-matrix--zero"
+    if count < 10:
+        return "tactic-matrix--low"
+    if count < 100:
+        return "tactic-matrix--mid"
+    return "tactic-matrix--high"
+
+
+class _MatrixMessage(Message):
+    """A message from a :class:`TacticMatrix` (``control`` is the matrix)."""
+
+    def __init__(self, matrix: TacticMatrix) -> None:
+        super().__init__()
+        self.matrix = matrix
+
+    @property
+    def control(self) -> TacticMatrix:
+        """The matrix that posted the message (for ``@on(..., selector)``)."""
+        return self.matrix
+
+
+class TacticMatrix(ScrollView, can_focus=True):
+    """Tactics as columns, event cells beneath, counts coloured by magnitude."""
+
+    #: The pane's name in the help screen (unless it has a border title).
+    HELP_TITLE: ClassVar[str] = "Tactic matrix"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "cursor_left", "Previous tactic", show=False, id="matrix.left"),
+        Binding("right,l", "cursor_right", "Next tactic", show=False, id="matrix.right"),
+        Binding("up,k", "cursor_up", "Previous cell / header", show=False, id="matrix.up"),
+        Binding("down,j", "cursor_down", "Next cell", show=False, id="matrix.down"),
+        Binding("home", "first_tactic", "First tactic", show=False, id="matrix.home"),
+        Binding("end", "last_tactic", "Last tactic", show=False, id="matrix.end"),
+        Binding("g", "column_top", "Tactic header", show=False, id="matrix.top"),
+        Binding("G", "column_bottom", "Last cell of tactic", show=False, id="matrix.bottom"),
+        Binding(
+            "enter",
+            "select",
+            "Filter to cell",
+            tooltip="Filter the events to this event, or to the whole tactic on a header",
+            id="matrix.select",
+        ),
+        Binding(
+            "x",
+            "toggle_extended",
+            "Extended mapping",
+            tooltip="Switch between the cheatsheet's cells and the extended mapping",
+            id="matrix.extended",
+        ),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "tactic-matrix--header",
+        "tactic-matrix--cursor",
+        "tactic-matrix--zero",
+        "tactic-matrix--low",
+        "tactic-matrix--mid",
+        "tactic-matrix--high",
+        "tactic-matrix--corrected",
+        "tactic-matrix--data-event",
+    }
+
+    DEFAULT_CSS = """
+    TacticMatrix {
+        background: $surface;
+        color: $foreground;
+        & > .tactic-matrix--header { text-style: bold underline; color: $accent; }
+        & > .tactic-matrix--zero { color: $text-disabled; text-style: dim; }
+        & > .tactic-matrix--low { }
+        & > .tactic-matrix--mid { color: $warning; }
+        & > .tactic-matrix--high { color: $error; text-style: bold; }
+        & > .tactic-matrix--corrected { color: $secondary; text-style: bold; }
+        & > .tactic-matrix--data-event { color: $secondary; text-style: bold; }
+        & > .tactic-matrix--cursor { text-style: reverse; }
+        &:focus > .tactic-matrix--cursor { text-style: reverse bold; }
+    }
+    """
+
+    class Selected(_MatrixMessage):
+        """Enter on a cell (filter to that event) or on a header (to the whole tactic).
+
+        Attributes:
+            tactic: Tactic name, as held in the ``tactics``/``tactics_extended`` columns.
+            event: The cell's event name, or None on a header.
+            tactic_id: The tactic's ATT&CK (or custom) ID.
+            extended: Whether the extended mapping is shown (filter ``tactics_extended``).
+        """
+
+        def __init__(
+            self,
+            matrix: TacticMatrix,
+            tactic: str,
+            event: str | None,
+            *,
+            tactic_id: str = "",
+            extended: bool = False,
+        ) -> None:
+            super().__init__(matrix)
+            self.tactic = tactic
+            self.event = event
+            self.tactic_id = tactic_id
+            self.extended = extended
+
+    class ToggleExtended(_MatrixMessage):
+        """The user asked for the other mapping: recompute and call ``set_matrix``."""
+
+    class Highlighted(_MatrixMessage):
+        """The cursor moved (for the app to show the cell's note, say).
+
+        Attributes:
+            tactic: Tactic name under the cursor.
+            event: Event under the cursor, None on a header.
+            note: The cell's note, already made inert.
+        """
+
+        def __init__(
+            self, matrix: TacticMatrix, tactic: str, event: str | None, note: str | None
+        ) -> None:
+            super().__init__(matrix)
+            self.tactic = tactic
+            self.event = event
+            self.note = note
+
+    def __init__(
+        self,
+        matrix: Matrix | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """Create the pane.
+
+        Args:
+            matrix: Counts to show at once (or call :meth:`set_matrix` later).
+            name: Widget name.
+            id: Widget ID.
+            classes: CSS classes.
+            disabled: Start disabled.
+        """
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._matrix: Matrix | None = None
+        self._cursor: tuple[int, int] = (0, HEADER)
+        # Full-width strips keyed by line, the cursor's column when it is on that line,
+        # and focus (the cursor looks different when the pane is not focused).
+        self._strips: LRUCache[tuple[int, int | None, bool], Strip] = LRUCache(256)
+        if matrix is not None:
+            self.set_matrix(matrix)
+
+    # --- data -------------------------------------------------------------------------
+
+    @property
+    def matrix(self) -> Matrix | None:
+        """The matrix shown, if any."""
+        return self._matrix
+
+    def set_matrix(self, matrix: Matrix) -> None:
+        """Show ``matrix``, keeping the cursor on the same tactic and event when present.
+
+        Args:
+            matrix: Counts from :func:`ctir_tui.data.tactics.matrix_counts`.
+        """
+        old = self._matrix
+        col, row = self._cursor
+        if old is not None and old.tactics:
+            tactic = old.tactics[min(col, len(old.tactics) - 1)]
+            ids = [t.id for t in matrix.tactics]
+            if tactic.id in ids:
+                col = ids.index(tactic.id)
+                if row != HEADER and row < len(tactic.cells):
+                    events_ = [c.event for c in matrix.tactics[col].cells]
+                    event = tactic.cells[row].event
+                    row = events_.index(event) if event in events_ else row
+        self._matrix = matrix
+        self._strips.clear()
+        height = 1 + max((len(t.cells) for t in matrix.tactics), default=0)
+        self.virtual_size = Size(len(matrix.tactics) * COLUMN_WIDTH, height)
+        self._move(col, row, force=True)
+        self.refresh()
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """(tactic index, cell index), the cell index -1 on the tactic's header."""
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, value: tuple[int, int]) -> None:
+        self._move(*value)
+
+    def _column(self) -> MatrixTactic | None:
+        if self._matrix is None or not self._matrix.tactics:
+            return None
+        return self._matrix.tactics[self._cursor[0]]
+
+    def current(self) -> tuple[str, str | None]:
+        """Return (tactic name, event name or None on a header); ("", None) when empty."""
+        tactic = self._column()
+        if tactic is None:
+            return ("", None)
+        row = self._cursor[1]
+        return (tactic.name, None if row == HEADER else tactic.cells[row].event)
+
+    def current_note(self) -> str | None:
+        """Return the note of the cell under the cursor (made inert), if it has one."""
+        tactic = self._column()
+        if tactic is None:
+            return None
+        row = self._cursor[1]
+        if row == HEADER:
+            return None
+        note = tactic.cells[row].note
+        return inert(note) if note else None
+
+    # --- cursor -----------------------------------------------------------------------
+
+    def _move(self, col: int, row: int, *, force: bool = False) -> None:
+        """Put the cursor at (col, row), clamped, and keep it in view."""
+        matrix = self._matrix
+        if matrix is None or not matrix.tactics:
+            col, row = 0, HEADER
+        else:
+            col = max(0, min(col, len(matrix.tactics) - 1))
+            row = max(HEADER, min(row, len(matrix.tactics[col].cells) - 1))
+        if (col, row) == self._cursor and not force:
+            return
+        self._cursor = (col, row)
+        note = self.current_note()
+        tactic, event = self.current()
+        tip = "\n".join(inert(part) for part in (event or tactic, note) if part)
+        self.tooltip = Content(tip) if tip else None
+        if not self.is_mounted:
+            return
+        # The matrix is a few dozen short lines: repainting all of it is cheap.
+        self.refresh()
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self, tactic, event, note))
+
+    def _scroll_to_cursor(self) -> None:
+        col, row = self._cursor
+        x, y = self.scroll_offset
+        width, height = self.scrollable_content_region.size
+        if not width or not height:
+            return
+        left = col * COLUMN_WIDTH
+        if left < x:
+            x = left
+        elif left + _TEXT_WIDTH > x + width:
+            x = left + min(COLUMN_WIDTH, width) - width
+        # Line 0 is the fixed header: cell row r shows on screen line r + 1 - scroll_y.
+        if row != HEADER:
+            if row < y:
+                y = row
+            elif row > y + height - 2:
+                y = row - height + 2
+        self.scroll_to(x=max(0, x), y=max(0, y), animate=False)
+
+    def on_mount(self) -> None:
+        """Bring the cursor into view once the size is known."""
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the cursor visible after a resize."""
+        self._scroll_to_cursor()
+
+    def action_cursor_left(self) -> None:
+        """Move to the previous tactic."""
+        self._move(self._cursor[0] - 1, self._cursor[1])
+
+    def action_cursor_right(self) -> None:
+        """Move to the next tactic."""
+        self._move(self._cursor[0] + 1, self._cursor[1])
+
+    def action_cursor_up(self) -> None:
+        """Move up a cell; from the first cell to the tactic's header."""
+        self._move(self._cursor[0], self._cursor[1] - 1)
+
+    def action_cursor_down(self) -> None:
+        """Move down a cell (from the header to the first cell)."""
+        self._move(self._cursor[0], self._cursor[1] + 1)
+
+    def action_first_tactic(self) -> None:
+        """Move to the first tactic's header."""
+        self._move(0, HEADER)
+
+    def action_last_tactic(self) -> None:
+        """Move to the last tactic's header."""
+        self._move(len(self._matrix.tactics) - 1 if self._matrix else 0, HEADER)
+
+    def action_column_top(self) -> None:
+        """Move to the header of the current tactic."""
+        self._move(self._cursor[0], HEADER)
+
+    def action_column_bottom(self) -> None:
+        """Move to the last cell of the current tactic."""
+        tactic = self._column()
+        self._move(self._cursor[0], len(tactic.cells) - 1 if tactic else HEADER)
+
+    def action_select(self) -> None:
+        """Post :class:`Selected` for the cell or header under the cursor."""
+        tactic = self._column()
+        if tactic is None or self._matrix is None:
+            return
+        _, event = self.current()
+        self.post_message(
+            self.Selected(
+                self, tactic.name, event, tactic_id=tactic.id, extended=self._matrix.extended
+            )
+        )
+
+    def action_toggle_extended(self) -> None:
+        """Post :class:`ToggleExtended`."""
+        self.post_message(self.ToggleExtended(self))
+
+    def on_click(self, event: events.Click) -> None:
+        """Move the cursor to the clicked cell; a double click selects it."""
+        offset = event.get_content_offset(self)
+        if offset is None or self._matrix is None:
+            return
+        col = (offset.x + int(self.scroll_offset.x)) // COLUMN_WIDTH
+        row = HEADER if offset.y == 0 else offset.y - 1 + int(self.scroll_offset.y)
+        if col >= len(self._matrix.tactics) or row >= len(self._matrix.tactics[col].cells):
+            return
+        self._move(col, row)
+        if event.chain >= 2:
+            self.action_select()
+
+    # --- rendering --------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        """Drop cached lines when the styles (theme, focus) change."""
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _component(self, name: str) -> Style:
+        # Only the cursor is partial (just what it sets), so that it keeps a count's
+        # colour; the others need the full style for their colours to blend right.
+        partial = name == "tactic-matrix--cursor"
+        return self.get_component_rich_style(name, partial=partial)
+
+    def render_line(self, y: int) -> Strip:
+        """Render screen line ``y``: the header on line 0, cell rows below it."""
+        scroll_x, scroll_y = self.scroll_offset
+        line = 0 if y == 0 else y + int(scroll_y)
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if self._matrix is None:
+            text = "no events loaded" if y == 0 else ""
+            dim = self.get_component_rich_style("tactic-matrix--zero")
+            return Strip([Segment(text, style + dim)]).crop_extend(0, width, style)
+        col, row = self._cursor
+        cursor_col = col if row + 1 == line else None
+        key = (line, cursor_col, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_full_line(line, cursor_col)
+            self._strips[key] = strip
+        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, style)
+
+    def _render_full_line(self, line: int, cursor_col: int | None) -> Strip:
+        """One virtual line across every column (line 0 is the header)."""
+        assert self._matrix is not None
+        base = self.rich_style
+        component = self._component
+        cursor = component("tactic-matrix--cursor")
+        segments: list[Segment] = []
+        for index, tactic in enumerate(self._matrix.tactics):
+            on_cursor = index == cursor_col
+            if line == 0:
+                parts = self._header_parts(tactic, base + component("tactic-matrix--header"))
+            elif line - 1 < len(tactic.cells):
+                parts = self._cell_parts(tactic.cells[line - 1], base)
+            else:
+                parts = [(" " * _TEXT_WIDTH, base)]
+            for text, part_style in parts:
+                segments.append(Segment(text, part_style + cursor if on_cursor else part_style))
+            segments.append(Segment(" ", base))
+        return Strip(segments, len(self._matrix.tactics) * COLUMN_WIDTH)
+
+    def _header_parts(self, tactic: MatrixTactic, style: Style) -> list[tuple[str, Style]]:
+        count = f"{tactic.count:,}"
+        name = _fit(inert(tactic.name), _TEXT_WIDTH - len(count) - 1)
+        pad = _TEXT_WIDTH - cell_len(name) - len(count)
+        return [(name + " " * pad + count, style)]
+
+    def _cell_parts(self, cell: MatrixCell, base: Style) -> list[tuple[str, Style]]:
+        component = self._component
+        count = f"{cell.count:,}"
+        marker = cell_marker(cell)
+        name = _fit(inert(cell.event), _TEXT_WIDTH - len(count) - len(marker) - 1, middle=True)
+        pad = " " * (_TEXT_WIDTH - cell_len(name) - len(marker) - len(count))
+        number = base + component(magnitude(cell.count))
+        # A zero dims the whole cell; otherwise only the count carries the magnitude.
+        text = number if cell.count == 0 else base
+        marker_class = "tactic-matrix--corrected" if cell.corrected else "tactic-matrix--data-event"
+        parts = [(name, text)]
+        if marker:
+            parts.append((marker, text + component(marker_class)))
+        parts.append((pad + count, number))
+        return parts
