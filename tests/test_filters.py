@@ -583,3 +583,13 @@ def test_undecodable_argv_text_does_not_crash() -> None:
     frame = make_frame([{"id": "a", "principal": "alice"}])
     assert kept(make_clause(Kind.PRINCIPAL, "al\udcffice"), frame) == []
     assert kept(make_clause(Kind.TEXT, "\udcff"), frame) == []
+
+
+def test_ip_list_matches_any_of_its_values() -> None:
+    ips = ["185.220.101.47", "185.220.101.53", "2a0b:f4c2:2::1", "198.51.100.23", None]
+    frame = make_frame([{"source_ip": ip} for ip in ips])
+    clause = make_clause(Kind.IP, "185.220.101.0/24, 2a0b:f4c2:2::/48")
+    assert kept(clause, frame) == ["0", "1", "2"]
+    assert kept(clause.negated(), frame) == ["3", "4"]
+    with pytest.raises(FilterError):
+        make_clause(Kind.IP, "10.0.0.0/8,10.0.0.0/99")

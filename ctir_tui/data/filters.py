@@ -271,6 +271,12 @@ def _ip_target(value: str, what: str = "ip") -> _Address | _Network | None:
     return None
 
 
+def _ip_parts(value: str) -> list[str]:
+    """Split an IP filter value on commas: ``10.0.0.0/8,2001:db8::/32`` matches either."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    return parts or [value]
+
+
 def _canonical_address(address: _Address) -> _Address:
     """Fold IPv4-mapped IPv6 addresses (``::ffff:1.2.3.4``) onto IPv4."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
@@ -315,7 +321,8 @@ class Clause:
         if kind in (Kind.SINCE, Kind.UNTIL):
             parse_time(self.value, newest=None, what=str(kind))
         elif kind is Kind.IP:
-            _ip_target(self.value)
+            for part in _ip_parts(self.value):
+                _ip_target(part)
         elif kind is Kind.EVENT:
             for glob in self.globs():
                 _glob_body(glob)
@@ -356,7 +363,8 @@ class Clause:
         if kind is Kind.PRINCIPAL:
             text = f"principal~{self.value}"
         elif kind is Kind.IP:
-            sep = "~" if _ip_target(self.value) is None else "="
+            parts = _ip_parts(self.value)
+            sep = "~" if len(parts) == 1 and _ip_target(parts[0]) is None else "="
             text = f"ip{sep}{self.value.strip()}"
         elif kind in (Kind.SINCE, Kind.UNTIL):
             text = f"{kind} {self.value}"
@@ -413,7 +421,8 @@ def make_clause(
         value = _canonical_time(kind, value, name)
     elif kind is Kind.IP:
         value = value.strip()
-        _ip_target(value, name)
+        for part in _ip_parts(value):
+            _ip_target(part, name)
     elif kind is Kind.EVENT:
         values = tuple(p.strip() for p in re.split(r"[|,]", value) if p.strip())
         if not values:
@@ -590,7 +599,12 @@ class _Builder:
         return pl.any_horizontal(tests)
 
     def _ip(self, clause: Clause) -> pl.Expr:
-        target = _ip_target(clause.value)
+        parts = _ip_parts(clause.value)
+        if len(parts) > 1:
+            return pl.any_horizontal(
+                [self._ip(replace(clause, value=part)).fill_null(False) for part in parts]
+            )
+        target = _ip_target(parts[0])
         if target is None:
             return _contains_any(self.frame, (schema.SOURCE_IP,), clause.value.strip())
         _require(self.frame, schema.SOURCE_IP)
@@ -747,7 +761,7 @@ _HELP: Final = {
     "--ip": (
         "VALUE",
         "source IP: an address (IPv4/IPv6), a CIDR like 10.0.0.0/8 or 2001:db8::/32, or text "
-        "it contains (203.0.113., amazonaws.com)",
+        "it contains (203.0.113., amazonaws.com); several, comma-separated, match any",
     ),
     "--since": (
         "T",

@@ -42,7 +42,8 @@ from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 
-#: Below this width the panes stack; at or above it they sit side by side.
+#: At or above this width the list and the detail sit side by side under the matrix,
+#: whose ten tactic columns then all fit; below it the panes stack.
 WIDE = 140
 
 
@@ -121,8 +122,9 @@ class MainScreen(Screen[None]):
         with Container(id="body"):
             yield LoadPanel(id="load-panel")
             yield TacticMatrix(id="matrix")
-            yield EventList(id="events")
-            yield EventDetail(id="detail")
+            with Container(id="lower"):
+                yield EventList(id="events")
+                yield EventDetail(id="detail")
         yield StatusLine(id="status")
         yield Input(id="prompt")
         yield Footer()

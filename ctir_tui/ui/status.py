@@ -24,6 +24,9 @@ def _duration(seconds: float | None) -> str:
 class StatusLine(Static):
     """Always visible: ``<shown> of <total> events``, the filters, and load problems."""
 
+    #: The line as plain text, as the user reads it.
+    plain = ""
+
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
@@ -48,6 +51,7 @@ class StatusLine(Static):
         if extra:
             text.append(f"  {inert(extra, limit=80)}", style="italic")
         text.append("  ? help", style="dim")
+        self.plain = text.plain
         self.update(text)
 
 

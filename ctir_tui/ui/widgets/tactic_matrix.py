@@ -31,8 +31,10 @@ from ctir_tui.data.tactics import Matrix, MatrixCell, MatrixTactic
 from ctir_tui.text import inert
 
 #: Width of one column in cells, the gap after it included.
+#: Column width bounds: wide enough for "AuthorizeS…oupIngress 99", narrow enough that
+#: ten tactics fit side by side on a 160-column terminal.
 COLUMN_WIDTH = 24
-_TEXT_WIDTH = COLUMN_WIDTH - 1
+MIN_COLUMN_WIDTH = 14
 _ELLIPSIS = "…"
 HEADER = -1
 """Cell index of a tactic's header line in :attr:`TacticMatrix.cursor`."""
@@ -255,7 +257,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         self._matrix = matrix
         self._strips.clear()
         height = 1 + max((len(t.cells) for t in matrix.tactics), default=0)
-        self.virtual_size = Size(len(matrix.tactics) * COLUMN_WIDTH, height)
+        self.virtual_size = Size(len(matrix.tactics) * self._column_width, height)
         self._move(col, row, force=True)
         self.refresh()
 
@@ -322,11 +324,11 @@ class TacticMatrix(ScrollView, can_focus=True):
         width, height = self.scrollable_content_region.size
         if not width or not height:
             return
-        left = col * COLUMN_WIDTH
+        left = col * self._column_width
         if left < x:
             x = left
-        elif left + _TEXT_WIDTH > x + width:
-            x = left + min(COLUMN_WIDTH, width) - width
+        elif left + (self._column_width - 1) > x + width:
+            x = left + min(self._column_width, width) - width
         # Line 0 is the fixed header: cell row r shows on screen line r + 1 - scroll_y.
         if row != HEADER:
             if row < y:
@@ -339,8 +341,23 @@ class TacticMatrix(ScrollView, can_focus=True):
         """Bring the cursor into view once the size is known."""
         self.call_after_refresh(self._scroll_to_cursor)
 
+    @property
+    def _column_width(self) -> int:
+        """Fit every tactic in the pane when it can be read; scroll sideways otherwise."""
+        count = len(self._matrix.tactics) if self._matrix is not None else 0
+        if not count:
+            return COLUMN_WIDTH
+        fitted = self.scrollable_content_region.width // count
+        # Narrower than the minimum, names stop being readable: scroll full-width columns.
+        return min(COLUMN_WIDTH, fitted) if fitted >= MIN_COLUMN_WIDTH else COLUMN_WIDTH
+
     def on_resize(self, event: events.Resize) -> None:
-        """Keep the cursor visible after a resize."""
+        """Refit the columns and keep the cursor visible after a resize."""
+        if self._matrix is not None:
+            self._strips.clear()
+            self.virtual_size = Size(
+                len(self._matrix.tactics) * self._column_width, self.virtual_size.height
+            )
         self._scroll_to_cursor()
 
     def action_cursor_left(self) -> None:
@@ -397,7 +414,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or self._matrix is None:
             return
-        col = (offset.x + int(self.scroll_offset.x)) // COLUMN_WIDTH
+        col = (offset.x + int(self.scroll_offset.x)) // self._column_width
         row = HEADER if offset.y == 0 else offset.y - 1 + int(self.scroll_offset.y)
         if col >= len(self._matrix.tactics) or row >= len(self._matrix.tactics[col].cells):
             return
@@ -451,24 +468,25 @@ class TacticMatrix(ScrollView, can_focus=True):
             elif line - 1 < len(tactic.cells):
                 parts = self._cell_parts(tactic.cells[line - 1], base)
             else:
-                parts = [(" " * _TEXT_WIDTH, base)]
+                parts = [(" " * (self._column_width - 1), base)]
             for text, part_style in parts:
                 segments.append(Segment(text, part_style + cursor if on_cursor else part_style))
             segments.append(Segment(" ", base))
-        return Strip(segments, len(self._matrix.tactics) * COLUMN_WIDTH)
+        return Strip(segments, len(self._matrix.tactics) * self._column_width)
 
     def _header_parts(self, tactic: MatrixTactic, style: Style) -> list[tuple[str, Style]]:
         count = f"{tactic.count:,}"
-        name = _fit(inert(tactic.name), _TEXT_WIDTH - len(count) - 1)
-        pad = _TEXT_WIDTH - cell_len(name) - len(count)
+        name = _fit(inert(tactic.name), (self._column_width - 1) - len(count) - 1)
+        pad = (self._column_width - 1) - cell_len(name) - len(count)
         return [(name + " " * pad + count, style)]
 
     def _cell_parts(self, cell: MatrixCell, base: Style) -> list[tuple[str, Style]]:
         component = self._component
         count = f"{cell.count:,}"
         marker = cell_marker(cell)
-        name = _fit(inert(cell.event), _TEXT_WIDTH - len(count) - len(marker) - 1, middle=True)
-        pad = " " * (_TEXT_WIDTH - cell_len(name) - len(marker) - len(count))
+        text_width = self._column_width - 1
+        name = _fit(inert(cell.event), text_width - len(count) - len(marker) - 1, middle=True)
+        pad = " " * (text_width - cell_len(name) - len(marker) - len(count))
         number = base + component(magnitude(cell.count))
         # A zero dims the whole cell; otherwise only the count carries the magnitude.
         text = number if cell.count == 0 else base
