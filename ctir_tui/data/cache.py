@@ -25,7 +25,7 @@ from ctir_tui.data.report import FileReport
 from ctir_tui.data.schema import EVENT_SCHEMA
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _FINGERPRINT = f"{CACHE_FORMAT}:{__version__}:{sorted(EVENT_SCHEMA)}"
 
 

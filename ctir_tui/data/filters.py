@@ -19,7 +19,7 @@ import argparse
 import ipaddress
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -504,14 +504,40 @@ def _ip_index(frame: pl.DataFrame) -> tuple[list[str], list[_Address | None]]:
     return uniques, parsed
 
 
+# Distinct values of categorical columns of recent frames: (id, column) -> (ref, height, values).
+_UNIQUE_CACHE: dict[tuple[int, str], tuple[weakref.ref[pl.DataFrame], int, pl.Series]] = {}
+
+
+def _uniques(frame: pl.DataFrame, column: str) -> pl.Series:
+    """The distinct non-null values of a column, as strings (cached per frame)."""
+    key = (id(frame), column)
+    hit = _UNIQUE_CACHE.get(key)
+    if hit is not None and hit[0]() is frame and hit[1] == frame.height:
+        return hit[2]
+    values = frame.get_column(column).unique().drop_nulls().cast(pl.String)
+    while len(_UNIQUE_CACHE) >= 64:
+        del _UNIQUE_CACHE[next(iter(_UNIQUE_CACHE))]
+    _UNIQUE_CACHE[key] = (weakref.ref(frame), frame.height, values)
+    return values
+
+
+def _string_test(frame: pl.DataFrame, column: str, test: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """Apply a string test to a column; on a categorical column, to its distinct values only."""
+    if isinstance(frame.schema[column], pl.Categorical):
+        values = _uniques(frame, column)
+        hits = values.to_frame("v").filter(test(pl.col("v"))).get_column("v")
+        return pl.col(column).is_in(hits.implode())
+    return test(pl.col(column).cast(pl.String))
+
+
 def _contains_any(frame: pl.DataFrame, columns: Sequence[str], needle: str) -> pl.Expr:
     """Case-insensitive literal substring over the columns of ``columns`` present in frame."""
     lowered = _clean(needle).lower()
-    tests = [
-        pl.col(c).cast(pl.String).str.to_lowercase().str.contains(lowered, literal=True)
-        for c in columns
-        if c in frame.schema
-    ]
+
+    def test(col: pl.Expr) -> pl.Expr:
+        return col.str.to_lowercase().str.contains(lowered, literal=True)
+
+    tests = [_string_test(frame, c, test) for c in columns if c in frame.schema]
     return pl.any_horizontal(tests) if tests else pl.lit(False)
 
 
@@ -533,6 +559,8 @@ def _equals(frame: pl.DataFrame, column: str, value: str) -> pl.Expr:
         return col == (value.strip().lower() == "true")
     if isinstance(dtype, pl.List):
         return col.list.contains(value)
+    if isinstance(dtype, pl.Categorical):
+        return col == value
     return col.cast(pl.String) == value
 
 
@@ -579,7 +607,8 @@ class _Builder:
             return time <= pl.lit(moment)
         if kind is Kind.EVENT:
             regex = "(?is)^(?:" + "|".join(_glob_body(g) for g in clause.globs()) + ")$"
-            return _require(frame, schema.EVENT_NAME).str.contains(regex)
+            _require(frame, schema.EVENT_NAME)
+            return _string_test(frame, schema.EVENT_NAME, lambda col: col.str.contains(regex))
         if kind is Kind.TACTIC:
             column = schema.TACTICS_EXTENDED if self.extended else schema.TACTICS
             wanted = value.strip().lower()

@@ -209,9 +209,10 @@ def tactic_counts(frame: pl.DataFrame | pl.LazyFrame, mapping: Mapping) -> dict[
 def _keys() -> list[pl.Expr]:
     # Null keys never match in a join: fold them into "" so seed matching by name still
     # works for records without an eventSource.
+    # The frame keeps names as categoricals; the mapping frames hold strings.
     return [
-        pl.col(EVENT_SOURCE).fill_null("").alias(_SRC),
-        pl.col(EVENT_NAME).fill_null("").alias(_NAME),
+        pl.col(EVENT_SOURCE).cast(pl.String).fill_null("").alias(_SRC),
+        pl.col(EVENT_NAME).cast(pl.String).fill_null("").alias(_NAME),
     ]
 
 
