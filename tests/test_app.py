@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -316,3 +317,21 @@ def test_frame_of_the_sample_has_the_incident(engine: Session) -> None:
     frame = engine.frame
     assert frame.filter(pl.col("access_key_id") == ISSUED_KEY).height > 0
     assert frame.filter(pl.col("issued_access_key_id") == ISSUED_KEY).height == 1
+
+
+async def test_a_crash_writes_a_report_instead_of_a_traceback() -> None:
+    app = CtirApp([str(SAMPLE_LOGS)])
+
+    def boom() -> None:
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):  # noqa: PT012 - the crash happens inside the app
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.call_later(boom)
+            await pilot.pause()
+    assert app.crash_report is not None
+    report = app.crash_report.read_text()
+    assert "ZeroDivisionError: boom" in report
+    assert app.crash_report.is_relative_to(Path(os.environ["XDG_STATE_HOME"]))
+    assert app.return_code == 1
