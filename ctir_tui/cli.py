@@ -60,7 +60,7 @@ def _sample_path() -> str:
 
 
 def _add_common(parser: argparse.ArgumentParser, *, paths_required: bool) -> None:
-    from ctir_tui.data.filters import add_argparse_filters
+    from ctir_tui.data.filter_args import add_argparse_filters
 
     parser.add_argument(
         "paths",
@@ -142,7 +142,8 @@ def _open_session(ns: argparse.Namespace, mapping: Any = None) -> Any:
 
 
 def _filters(ns: argparse.Namespace, session: Any) -> Any:
-    from ctir_tui.data.filters import FilterError, filters_from_args
+    from ctir_tui.data.filter_args import filters_from_args
+    from ctir_tui.data.filters import FilterError
 
     try:
         filters = filters_from_args(ns, session.newest)
@@ -153,7 +154,8 @@ def _filters(ns: argparse.Namespace, session: Any) -> Any:
 
 def _check_filters_early(ns: argparse.Namespace) -> None:
     """Reject unparseable filters before spending time on a load."""
-    from ctir_tui.data.filters import FilterError, filters_from_args
+    from ctir_tui.data.filter_args import filters_from_args
+    from ctir_tui.data.filters import FilterError
 
     try:
         filters_from_args(ns, None)

@@ -12,17 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ctir_tui.data.filter_args import add_argparse_filters, filters_from_args, from_cli
 from ctir_tui.data.filters import (
     Clause,
     FilterError,
     Filters,
     Kind,
-    add_argparse_filters,
     any_of,
     compile_glob,
     field_clause,
-    filters_from_args,
-    from_cli,
     make_clause,
     parse_time,
     pivot_window,

@@ -196,7 +196,7 @@ def _runner(node: Widget, action: str) -> Callable[[], Awaitable[None]]:
 
 def run_app(ns: argparse.Namespace) -> int:
     """Open the explorer for the command line in ``ns``; return the exit code."""
-    from ctir_tui.data.filters import filters_from_args
+    from ctir_tui.data.filter_args import filters_from_args
 
     filters = filters_from_args(ns, None)
     settings = load_settings()
