@@ -289,6 +289,15 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{b / a:.1f}x"
 
 
+def machine() -> dict[str, Any]:
+    """Where the figures were measured, for the results file."""
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the whole comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
@@ -383,11 +392,7 @@ def report(runs: list[Run], args: argparse.Namespace, p: dict[str, str], logs: P
                     print(f"  via {f}")
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "system": platform.platform(),
-        },
+        "machine": machine(),
         "events": args.events,
         "data": str(logs),
         "probes": p,

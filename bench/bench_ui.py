@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import resource
 import statistics
 import sys
@@ -38,7 +36,7 @@ import orjson
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_load import ensure_data, probes, run_child
+from bench.bench_load import ensure_data, machine, probes, run_child
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -596,11 +594,7 @@ def report(children: list[Child], args: argparse.Namespace, events: int, logs: P
         print(f"note: {note}")
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "system": platform.platform(),
-        },
+        "machine": machine(),
         "events": events,
         "data": str(logs),
         "size": list(SIZE),

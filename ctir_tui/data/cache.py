@@ -9,6 +9,7 @@ Nothing is ever written next to the evidence.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -80,22 +81,21 @@ def read_manifest(folder: Path) -> dict[tuple[str, str | None], CachedFile]:
     return out
 
 
-def read_rows(folder: Path, file_ids: dict[int, int]) -> pl.DataFrame:
-    """Read the cached rows of some files, renumbering their ``file_id`` (old -> new)."""
+def read_rows(folder: Path, file_ids: dict[int, int], cached_files: int) -> pl.DataFrame:
+    """Read the cached rows of some files, renumbering their ``file_id`` (old -> new).
+
+    Args:
+        folder: The cache entry.
+        file_ids: Old -> new ``file_id`` of the files whose rows are reused.
+        cached_files: How many files the entry holds (when all are reused, no filter).
+    """
     old = pl.Series("old", list(file_ids), dtype=pl.UInt32)
     lf = pl.scan_parquet(folder / "frame.parquet")
-    if len(file_ids) < _count_files(folder):
+    if len(file_ids) < cached_files:
         lf = lf.filter(pl.col("file_id").is_in(old.implode()))
     if any(k != v for k, v in file_ids.items()):
         lf = lf.with_columns(pl.col("file_id").replace_strict(file_ids, return_dtype=pl.UInt32))
     return lf.collect()
-
-
-def _count_files(folder: Path) -> int:
-    try:
-        return len(orjson.loads((folder / "manifest.json").read_bytes())["files"])
-    except (OSError, orjson.JSONDecodeError, KeyError):
-        return 0
 
 
 def _atomic_write(target: Path, write: Any) -> None:
@@ -126,15 +126,7 @@ def write_entry(folder: Path, frame: pl.DataFrame, files: list[CachedFile]) -> s
                     "size": f.size,
                     "mtime_ns": f.mtime_ns,
                     "file_id": f.file_id,
-                    "report": {
-                        "path": f.report.path,
-                        "status": f.report.status,
-                        "shape": f.report.shape,
-                        "reason": f.report.reason,
-                        "records": f.report.records,
-                        "rejected": f.report.rejected,
-                        "salvage": f.report.salvage,
-                    },
+                    "report": dataclasses.asdict(f.report),
                     "rejected": f.rejected,
                 }
                 for f in files

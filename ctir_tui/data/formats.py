@@ -343,7 +343,7 @@ def _raw_spans(text: str, parsed: Parsed) -> None:
         found = _container(doc)
         if found is None or found[0] == "digest":
             continue
-        shape, key = found
+        key = found[1]
         if key is None and not isinstance(doc, list):
             texts.append(text[a:b])
             continue
@@ -352,8 +352,6 @@ def _raw_spans(text: str, parsed: Parsed) -> None:
             return
         spans, _damage = _element_spans(text, start)
         texts.extend(text[s:e] for _v, s, e in spans)
-        # Records nested in another document are enumerated like the load path does.
-        del shape
     if len(texts) != len(parsed.items):
         return
     for item, raw in zip(parsed.items, texts, strict=True):

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -84,12 +83,6 @@ class LoadResult:
     #: Inputs indexed by ``file_id``.
     sources: list[SourceFile]
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def newest(self) -> datetime | None:
-        """The time of the newest loaded event (relative filters count back from it)."""
-        value = self.frame.get_column("time").max() if self.frame.height else None
-        return value if isinstance(value, datetime) else None
 
 
 @dataclass(slots=True)
@@ -247,7 +240,7 @@ def load_paths(
     frames: list[pl.DataFrame] = []
     events = 0
     if reuse:
-        frames.append(cache.read_rows(entry, reuse))
+        frames.append(cache.read_rows(entry, reuse, len(cached)))
         events = frames[0].height
     tell(len(reuse), events)
 
