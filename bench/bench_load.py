@@ -167,7 +167,7 @@ def probes(logs: Path) -> dict[str, str]:
 
 def child_ctir(logs: Path, cache: Path, with_filters: bool) -> dict[str, Any]:
     """Load with ctir (cold or from cache), then optionally time filters on the frame."""
-    from ctir_tui.data.load import LoadOptions, load_paths
+    from ctir_tui.engine.pipeline.load import LoadOptions, load_paths
 
     start = time.perf_counter()
     result = load_paths([logs], LoadOptions(use_cache=True, cache_dir=cache))
@@ -183,7 +183,6 @@ def child_ctir(logs: Path, cache: Path, with_filters: bool) -> dict[str, Any]:
 
 def ctir_filters(frame: Any, p: dict[str, str]) -> dict[str, Any]:
     """Median milliseconds of representative filters, through ctir's filter module if present."""
-    import polars as pl
 
     def timed(build: Any) -> dict[str, Any]:
         runs, rows = [], 0
@@ -193,35 +192,23 @@ def ctir_filters(frame: Any, p: dict[str, str]) -> dict[str, Any]:
             runs.append((time.perf_counter() - t) * 1000)
         return {"median_ms": round(statistics.median(runs), 2), "rows": rows}
 
-    try:
-        from ctir_tui.data.filters import Filters, Kind, make_clause
-    except ImportError:
-        exprs = {
-            "ip ==": pl.col("source_ip") == p["ip"],
-            "principal contains": pl.col("principal").str.contains(p["principal"], literal=True),
-            "event glob": pl.col("event_name").str.starts_with(p["event"].rstrip("*")),
-            "time window": pl.col("time").is_between(
-                datetime.strptime(p["since"], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC),
-                datetime.strptime(p["until"], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC),
-            ),
-        }
-        out: dict[str, Any] = {n: timed(lambda e=e: frame.filter(e)) for n, e in exprs.items()}
-        out["via"] = "polars expressions (ctir_tui.data.filters missing)"
-        return out
+    from ctir_tui.engine.query.filters import Filters
+    from ctir_tui.engine.query.language import make
+
     specs = {
-        "ip ==": [(Kind.IP, p["ip"])],
-        "principal contains": [(Kind.PRINCIPAL, p["principal"])],
-        "cidr": [(Kind.IP, p["cidr"])],
-        "event glob": [(Kind.EVENT, p["event"])],
-        "time window": [(Kind.SINCE, p["since"]), (Kind.UNTIL, p["until"])],
+        "ip ==": [("ip", p["ip"])],
+        "principal contains": [("principal", p["principal"])],
+        "cidr": [("ip", p["cidr"])],
+        "event glob": [("event", p["event"])],
+        "time window": [("since", p["since"]), ("until", p["until"])],
     }
-    out = {}
+    out: dict[str, Any] = {}
     for name, clauses in specs.items():
         filters = Filters()
-        for kind, value in clauses:
-            filters = filters.add(make_clause(kind, value))
+        for word, value in clauses:
+            filters = filters.add(make(word, value))
         out[name] = timed(lambda f=filters: f.apply(frame))
-    out["via"] = "ctir_tui.data.filters"
+    out["via"] = "ctir_tui.engine.query"
     return out
 
 

@@ -41,9 +41,9 @@ from bench.bench_load import ensure_data, machine, probes, run_child
 if TYPE_CHECKING:
     from textual.pilot import Pilot
 
-    from ctir_tui.data.filters import Filters
+    from ctir_tui.engine.query.filters import Filters
     from ctir_tui.ui.app import CtirApp
-    from ctir_tui.ui.main_screen import MainScreen
+    from ctir_tui.ui.screens.main import MainScreen
 
 HERE = Path(__file__).resolve().parent
 SIZE = (160, 48)
@@ -96,9 +96,9 @@ class Recorder:
         setattr(self.app, "_display", display)  # noqa: B010 - instance override on purpose
 
     def _describe(self, screen: Any) -> Frame:
-        from ctir_tui.ui.main_screen import MainScreen
-        from ctir_tui.ui.status import LoadPanel, StatusLine
+        from ctir_tui.ui.screens.main import MainScreen
         from ctir_tui.ui.widgets.event_list import EventList
+        from ctir_tui.ui.widgets.status import LoadPanel, StatusLine
 
         now = time.perf_counter()
         if not isinstance(screen, MainScreen):
@@ -152,8 +152,8 @@ def peak_self_mb() -> float:
 
 def child_engine(logs: Path, cache: Path) -> dict[str, Any]:
     """Open the session with the engine alone (the cache fill, or the warm-cache reference)."""
-    from ctir_tui.data.load import LoadOptions
-    from ctir_tui.data.session import Session
+    from ctir_tui.engine.pipeline.load import LoadOptions
+    from ctir_tui.engine.session import Session
 
     start = time.perf_counter()
     session = Session.open([logs], LoadOptions(use_cache=True, cache_dir=cache))
@@ -199,19 +199,21 @@ class Action:
 
 async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn: float) -> Any:
     """Run the app to its loaded view and through the interactions; return the figures."""
-    from ctir_tui.data.filters import Filters, Kind, make_clause
-    from ctir_tui.data.load import LoadOptions
-    from ctir_tui.data.tactics import matrix_counts
+    from ctir_tui.engine.pipeline.load import LoadOptions
+    from ctir_tui.engine.query.filters import Filters
+    from ctir_tui.engine.query.language import make
+    from ctir_tui.engine.tactics.matrix import matrix_counts
     from ctir_tui.ui.app import CtirApp
-    from ctir_tui.ui.main_screen import MainScreen
-    from ctir_tui.ui.status import StatusLine
+    from ctir_tui.ui.config import ExplorerConfig
+    from ctir_tui.ui.screens.main import MainScreen
     from ctir_tui.ui.widgets.event_list import EventList
+    from ctir_tui.ui.widgets.status import StatusLine
     from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 
     out: dict[str, Any] = {"notes": []}
     notes: list[str] = out["notes"]
     epoch0, t0 = time.time(), time.perf_counter()
-    app = CtirApp([str(logs)], options=LoadOptions(use_cache=True, cache_dir=cache))
+    app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=True, cache_dir=cache)))
     rec = Recorder(app)
     rec.install()
     async with app.run_test(size=SIZE) as pilot:
@@ -296,9 +298,9 @@ async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn
             await focus_list()
             await measure(pivot, lambda: pilot.press("i"))
             await measure(back_act, lambda: pilot.press("left_square_bracket"))
-            await measure(cidr, lambda: main.set_filters(base.add(make_clause(Kind.IP, CIDR))))
+            await measure(cidr, lambda: main.set_filters(base.add(make("ip", CIDR))))
             await back()
-            await measure(glob, lambda: main.set_filters(base.add(make_clause(Kind.EVENT, GLOB))))
+            await measure(glob, lambda: main.set_filters(base.add(make("event", GLOB))))
             await back()
             matrix.focus()
             matrix.cursor = (col, hot)

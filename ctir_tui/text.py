@@ -1,16 +1,21 @@
-"""Make log-derived text inert before it reaches a terminal.
+"""Make log-derived text inert before it reaches a terminal, and fit it to a width.
 
 User agents, user names and request parameters are attacker-controlled. Anything shown to a
 user goes through :func:`inert`: control characters (C0, C1, DEL, so ESC sequences such as
 CSI and OSC 52 too), bidirectional overrides and zero-width characters are replaced by a
-visible escape, and very long values are cut with a note. Markup is never interpreted by the
-callers (they build ``rich.text.Text``/``Content`` from plain strings), so ``[bold]`` stays
-literal text.
+visible escape, lone surrogates (which no terminal can encode) likewise, and very long values
+are cut with a note. Markup is never interpreted by the callers (they build
+``rich.text.Text``/``Content`` from plain strings), so ``[bold]`` stays literal text.
+
+:func:`fit` pads or cuts text to a number of terminal cells; :func:`cell_width` measures it.
+Neither needs Rich, so the engine's text renderings use them too.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 from typing import Final
 
 #: Characters that must never reach the terminal as themselves.
@@ -20,12 +25,14 @@ _DANGEROUS: Final = re.compile(
     "\x80-\x9f"  # C1, including the 8-bit CSI and OSC introducers
     "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"  # bidi marks, zero-width
     "\ufff9-\ufffb"  # interlinear annotation
+    "\ud800-\udfff"  # lone surrogates (undecodable file names, broken JSON escapes)
     "]"
 )
 _NEWLINES: Final = re.compile("[\t\n\r]")
 
 #: Longest value shown in one piece; longer ones are cut with a note of the full length.
 MAX_SHOWN: Final = 2000
+ELLIPSIS: Final = "…"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -57,10 +64,63 @@ def inert(value: object, *, limit: int | None = MAX_SHOWN, single_line: bool = T
     if single_line:
         text = _NEWLINES.sub(_escape, text)
     if cut:
-        text += f"… (+{cut:,} chars)"
+        text += f"{ELLIPSIS} (+{cut:,} chars)"
     return text
 
 
-def is_inert(text: str) -> bool:
-    """Whether ``text`` holds nothing that :func:`inert` would escape (newlines allowed)."""
-    return _DANGEROUS.search(text) is None
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cell_width(text: str) -> int:
+    """How many terminal cells ``text`` takes (wide East Asian characters count two)."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def _head(text: str, width: int) -> str:
+    """The longest prefix of ``text`` that fits in ``width`` cells."""
+    if text.isascii():
+        return text[:width]
+    used = 0
+    for index, char in enumerate(text):
+        used += _char_width(char)
+        if used > width:
+            return text[:index]
+    return text
+
+
+def fit(text: str, width: int, *, middle: bool = False, pad: bool = True) -> str:
+    """Pad or cut ``text`` to ``width`` cells, marking a cut with an ellipsis.
+
+    Args:
+        text: Text already made inert.
+        width: Cells available.
+        middle: Cut in the middle (``AuthorizeSecu…roupIngress``) so that names that
+            differ only at the end stay apart.
+        pad: Pad with spaces to exactly ``width`` cells.
+
+    Returns:
+        Text of exactly ``width`` cells (at most ``width`` when ``pad`` is false).
+    """
+    if width <= 0:
+        return ""
+    size = cell_width(text)
+    if size <= width:
+        return text + " " * (width - size) if pad else text
+    if width == 1:
+        return ELLIPSIS
+    if middle:
+        tail = (width - 1) // 2
+        head = _head(text, width - 1 - tail)
+        end = _head(text[::-1], tail)[::-1]
+        out = head + ELLIPSIS + end
+    else:
+        out = _head(text, width - 1) + ELLIPSIS
+    if pad:
+        out += " " * (width - cell_width(out))
+    return out

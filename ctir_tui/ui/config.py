@@ -1,4 +1,7 @@
-"""User settings: ``config.toml`` in the platformdirs config directory.
+"""What the explorer is started with: the evidence, filters, load options and user settings.
+
+:class:`ExplorerConfig` is what the command line hands the explorer. :class:`Settings` come
+from ``config.toml`` in the config directory (:mod:`ctir_tui.paths`):
 
 ```toml
 theme = "ansi-dark"          # any Textual theme; ansi-dark/ansi-light suit 16-colour terminals
@@ -17,12 +20,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
-
-def config_path() -> Path:
-    """Where ctir reads its settings."""
-    return platformdirs.user_config_path("ctir", appauthor=False) / "config.toml"
+from ctir_tui import paths
+from ctir_tui.engine.pipeline.load import LoadOptions
+from ctir_tui.engine.query.filters import Filters
 
 
 @dataclass(slots=True)
@@ -37,7 +37,7 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing file gives defaults, a broken one defaults and a warning."""
-    path = path or config_path()
+    path = path or paths.settings_file()
     settings = Settings(path=path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -66,3 +66,14 @@ def load_settings(path: Path | None = None) -> Settings:
     for unknown in data:
         settings.warnings.append(f"{path}: unknown setting {unknown!r} ignored")
     return settings
+
+
+@dataclass(slots=True)
+class ExplorerConfig:
+    """Everything the explorer needs to start."""
+
+    paths: list[str]
+    #: The filters of the first view (from the command line).
+    filters: Filters = field(default_factory=Filters)
+    load: LoadOptions = field(default_factory=LoadOptions)
+    settings: Settings = field(default_factory=Settings)

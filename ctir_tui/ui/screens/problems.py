@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from rich.style import Style
 from rich.text import Text
 
-from ctir_tui.data.report import FileReport, LoadReport
+from ctir_tui.engine.pipeline.report import FileReport, LoadReport
 from ctir_tui.text import inert
-from ctir_tui.ui.screens.help import TITLE_STYLE, PagedTextScreen
+from ctir_tui.ui.screens.paged import TITLE_STYLE, PagedTextScreen
 
 _WARN = Style(bold=True)
 _PATH = Style(bold=True)

@@ -13,31 +13,18 @@ from functools import lru_cache
 from typing import Final
 
 import polars as pl
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from ctir_tui.data import schema
-from ctir_tui.text import inert
+from ctir_tui.engine import schema
+from ctir_tui.engine.case.marks import KEY_COLUMNS, mark_key_expr
+from ctir_tui.text import fit, inert
 
 #: Longest text kept for one cell; wider than any column, short enough to be cheap.
 CELL_LIMIT: Final = 256
 #: Cells of the gutter left of the columns: a mark flag, a failed-call flag and a space.
 GUTTER: Final = 3
-#: Columns the search looks through, when the frame has them.
-SEARCH_COLUMNS: Final = (
-    schema.PRINCIPAL,
-    schema.EVENT_NAME,
-    schema.EVENT_SOURCE,
-    schema.SOURCE_IP,
-    schema.USER_AGENT,
-    schema.ERROR_CODE,
-    schema.REGION,
-    schema.ACCESS_KEY_ID,
-    "user_name",
-    schema.EVENT_ID,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,26 +98,6 @@ def layout(width: int) -> tuple[tuple[Column, int], ...]:
     return tuple((c, widths[c.key]) for c in kept)
 
 
-def fit(text: str, width: int) -> str:
-    """Pad or cut ``text`` to exactly ``width`` cells, marking a cut with an ellipsis."""
-    if width <= 0:
-        return ""
-    size = len(text) if text.isascii() else cell_len(text)
-    if size <= width:
-        return text + " " * (width - size)
-    if width == 1:
-        return "…"
-    return set_cell_size(text, width - 1) + "…"
-
-
-def mark_key_expr() -> pl.Expr:
-    """The key a mark is kept under: the event ID, else the record's locator."""
-    locator = pl.concat_str(
-        [pl.lit("@"), pl.col(schema.FILE_ID), pl.lit(":"), pl.col(schema.REC_INDEX)]
-    )
-    return pl.coalesce(pl.col(schema.EVENT_ID), locator)
-
-
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
     if name in frame.columns:
         return pl.col(name).cast(pl.String)
@@ -165,7 +132,7 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         time = time.dt.strftime("%Y-%m-%d %H:%M:%S")
     else:
         time = _text(rows, schema.TIME)
-    has_key = {schema.EVENT_ID, schema.FILE_ID, schema.REC_INDEX} <= set(rows.columns)
+    has_key = set(rows.columns) >= KEY_COLUMNS
     exprs = {
         schema.TIME: time.fill_null("-"),
         schema.PRINCIPAL: _text(rows, schema.PRINCIPAL).str.replace(_ARN_PREFIX, ""),
@@ -185,25 +152,6 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         failed = values[schema.ERROR_CODE] is not None
         out.append(RowCells(cells, failed, key, key is not None and key in marks))
     return out
-
-
-def search_expr(frame: pl.DataFrame, text: str) -> pl.Expr:
-    """Case-insensitive literal substring match of ``text`` over :data:`SEARCH_COLUMNS`."""
-    columns = [c for c in SEARCH_COLUMNS if c in frame.columns]
-    if not columns:
-        return pl.lit(False)
-    if text.isascii():
-        parts = [
-            pl.col(c).cast(pl.String).str.contains_any([text], ascii_case_insensitive=True)
-            for c in columns
-        ]
-    else:
-        lowered = text.lower()
-        parts = [
-            pl.col(c).cast(pl.String).str.to_lowercase().str.contains(lowered, literal=True)
-            for c in columns
-        ]
-    return pl.any_horizontal(parts).fill_null(False)
 
 
 def header_strip(width: int, style: Style, *, descending: bool) -> Strip:

@@ -22,13 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ctir_tui.text import inert
-from ctir_tui.ui.widgets._json_lines import (
-    JsonLine,
-    Kind,
-    event_lines,
-    pretty,
-    record_lines,
-)
+from ctir_tui.ui.widgets._json_lines import JsonLine, Kind, event_lines, pretty, record_lines
 
 _PLACEHOLDER = [JsonLine((("no event selected", "note"),))]
 
@@ -43,7 +37,6 @@ class EventDetail(ScrollView, can_focus=True):
         Binding("G,end", "cursor_last", "Last field", show=False, id="detail.bottom"),
         Binding("f", "pivot", "Filter to value", id="detail.pivot"),
         Binding("F", "pivot(True)", "Exclude value", id="detail.exclude"),
-        Binding("y", "copy_event", "Copy event JSON", id="detail.copy_event"),
         Binding("Y", "copy_value", "Copy value", id="detail.copy_value"),
     ]
 
@@ -184,6 +177,25 @@ class EventDetail(ScrollView, can_focus=True):
         return self._fields[self.field_index]
 
     @property
+    def key(self) -> tuple[int, int] | None:
+        """The locator (file, record) of the event shown, if any."""
+        event = self._event
+        if event is None or event.get("file_id") is None or event.get("rec_index") is None:
+            return None
+        return (int(event["file_id"]), int(event["rec_index"]))
+
+    @property
+    def raw(self) -> str | None:
+        """The original text of the event shown, if it could be read."""
+        return self._raw
+
+    def copy_text(self) -> str | None:
+        """What copying the event gives: its original text, else its normalised fields."""
+        if self._raw is not None:
+            return self._raw
+        return pretty(self._event) if self._event is not None else None
+
+    @property
     def lines(self) -> list[JsonLine]:
         """The laid-out lines of the event shown."""
         return self._lines
@@ -239,18 +251,6 @@ class EventDetail(ScrollView, can_focus=True):
         if path is None:
             return
         self.post_message(self.Pivot(path, self.cursor_value(), negate, self))
-
-    def action_copy_event(self) -> None:
-        """Copy the whole event: its original text (OSC 52 reaches the local terminal)."""
-        if self._raw is not None:
-            text = self._raw
-        elif self._event is not None:
-            text = pretty(self._event)
-        else:
-            self.notify("nothing to copy", severity="warning", markup=False)
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"copied event JSON ({len(text):,} chars)", markup=False)
 
     def action_copy_value(self) -> None:
         """Copy the value under the cursor."""

@@ -1,13 +1,14 @@
 """The event list: a virtual, Line API view of a (possibly huge) Polars frame of events.
 
 Only the rows on screen are ever formatted: :meth:`EventList.render_line` slices them out of
-the frame, formats the slice with Polars expressions and caches the resulting strips.
+the frame, formats the slice with Polars expressions and caches the resulting strips. The
+list never scans the whole frame: finding rows (search matches, marks, a time) is asked of
+the screen, whose workers answer with frame indices (:meth:`EventList.found`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 import polars as pl
@@ -21,22 +22,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ctir_tui.data.schema import empty_frame
-from ctir_tui.ui.widgets._list_data import (
-    first_at_or_after,
-    locate,
-    mark_key,
-    marked_rows,
-    matching_rows,
-    next_row,
-)
-from ctir_tui.ui.widgets._list_format import (
-    RowCells,
-    fit,
-    format_rows,
-    header_strip,
-    row_strip,
-)
+from ctir_tui.engine.case.marks import mark_key
+from ctir_tui.engine.query.lookup import next_row
+from ctir_tui.engine.schema import empty_frame
+from ctir_tui.text import fit
+from ctir_tui.ui.widgets._list_format import RowCells, format_rows, header_strip, row_strip
 
 
 @dataclass
@@ -47,6 +37,11 @@ class _ListMessage(Message):
     def control(self) -> EventList:
         """The list that posted the message."""
         return self.event_list
+
+
+#: What the list can ask the screen to find: the rows of a search, or the marked rows.
+SEARCH = "search"
+MARKS = "marks"
 
 
 class EventList(ScrollView, can_focus=True):
@@ -125,10 +120,23 @@ class EventList(ScrollView, can_focus=True):
         """That row's values from the frame, or ``None`` when the frame is empty."""
 
     class SearchRequested(_ListMessage):
-        """The user asked to search (``/``): the app opens an input, then calls ``search``."""
+        """The user asked to search (``/``): the screen opens an input."""
 
     class JumpRequested(_ListMessage):
-        """The user asked to jump to a time (``t``): the app calls ``jump_to_time``."""
+        """The user asked to jump to a time (``t``): the screen opens an input."""
+
+    @dataclass
+    class FindRequested(_ListMessage):
+        """Rows the list cannot find itself: the screen answers with :meth:`EventList.found`.
+
+        ``what`` is :data:`SEARCH` (``text`` the search) or :data:`MARKS` (``marks`` the
+        mark keys).
+        """
+
+        what: str
+        text: str
+        marks: frozenset[str]
+        forward: bool
 
     def __init__(
         self,
@@ -156,7 +164,8 @@ class EventList(ScrollView, can_focus=True):
         self._cells: LRUCache[tuple[int, int], RowCells] = LRUCache(1024)
         self._strips: LRUCache[tuple[int, int, int, bool, bool], Strip] = LRUCache(256)
         self._last_search: str | None = None
-        self._matches: tuple[int, str, pl.Series] | None = None
+        #: The rows last found: (generation, what, text), and their frame indices.
+        self._found: tuple[tuple[int, str, str], pl.Series] | None = None
         self.virtual_size = Size(0, self._frame.height + 1)
 
     # -- data -------------------------------------------------------------------------
@@ -185,23 +194,22 @@ class EventList(ScrollView, can_focus=True):
         """The frame row shown at displayed row ``row`` (the mapping is its own inverse)."""
         return self._frame.height - 1 - row if self._descending else row
 
-    def set_frame(self, frame: pl.DataFrame, *, keep_event: bool = True) -> None:
+    def set_frame(self, frame: pl.DataFrame, *, keep: int | None = None) -> None:
         """Show ``frame`` instead of the current events.
 
         Args:
             frame: The new events, in time order.
-            keep_event: Keep the cursor on the same event when the new frame holds it;
-                otherwise (or when it is gone) keep the row number, clamped.
+            keep: The frame row of the event under the cursor, if the new frame holds it
+                (found by the caller, off the UI thread); otherwise the row number is kept,
+                clamped.
         """
         target: int | None = None
-        if keep_event and (event := self.current_event()) is not None:
-            found = locate(frame, event)
-            if found is not None:
-                target = frame.height - 1 - found if self._descending else found
+        if keep is not None and 0 <= keep < frame.height:
+            target = frame.height - 1 - keep if self._descending else keep
         screen_offset = self.cursor_row - self.scroll_offset.y
         self._frame = frame
         self._generation += 1
-        self._matches = None
+        self._found = None
         self._cells.clear()
         self._strips.clear()
         self.virtual_size = Size(0, frame.height + 1)
@@ -315,22 +323,16 @@ class EventList(ScrollView, can_focus=True):
         """Ask the app for the time to jump to."""
         self.post_message(self.JumpRequested(self))
 
-    def search(self, text: str, *, forward: bool = True) -> bool:
-        """Move to the next (or previous) event containing ``text``, wrapping around.
+    def search(self, text: str, *, forward: bool = True) -> None:
+        """Move to the next (or previous) event holding ``text``, wrapping around.
 
-        The match is a case-insensitive literal substring of the principal, event name and
-        source, source IP, user agent, error code, region, access key, user name or event ID.
-
-        Returns:
-            Whether any event matched.
+        The rows are found by the screen (the same test as the ``text`` filter) unless the
+        list still holds them for this frame; ``n`` and ``N`` repeat the search.
         """
         if not text:
-            return False
+            return
         self._last_search = text
-        key = (self._generation, text)
-        if self._matches is None or self._matches[:2] != key:
-            self._matches = (*key, matching_rows(self._frame, text))
-        return self._move_to_next(self._matches[2], forward)
+        self._find(SEARCH, text, frozenset(), forward)
 
     def action_search_next(self) -> None:
         """Repeat the last search forwards."""
@@ -343,18 +345,28 @@ class EventList(ScrollView, can_focus=True):
     def _repeat_search(self, *, forward: bool) -> None:
         if self._last_search is None:
             self.post_message(self.SearchRequested(self))
-        elif not self.search(self._last_search, forward=forward):
-            self.notify("no match", severity="warning", markup=False)
+        else:
+            self.search(self._last_search, forward=forward)
 
-    def jump_to_time(self, when: datetime) -> bool:
-        """Move the cursor to the first event at or after ``when`` (naive times are UTC).
+    def _find(self, what: str, text: str, marks: frozenset[str], forward: bool) -> None:
+        key = (self._generation, what, text)
+        if self._found is not None and self._found[0] == key:
+            self._move_to_next(self._found[1], forward)
+            return
+        self.post_message(self.FindRequested(self, what, text, marks, forward))
+
+    def found(self, what: str, text: str, rows: pl.Series, *, forward: bool) -> bool:
+        """Take rows the screen found (frame indices, ascending) and move to the next one.
 
         Returns:
-            Whether such an event exists (if not, the cursor goes to the newest event).
+            Whether any row was found.
         """
-        index, found = first_at_or_after(self._frame, when)
+        self._found = ((self._generation, what, text), rows)
+        return self._move_to_next(rows, forward)
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on frame row ``index``."""
         self.cursor_row = self.frame_index(index)
-        return found
 
     def action_toggle_mark(self) -> None:
         """Mark the event under the cursor, or unmark it."""
@@ -363,12 +375,13 @@ class EventList(ScrollView, can_focus=True):
             return
         self._marks.symmetric_difference_update({key})
         self._generation += 1
+        self._found = None
         self._refresh_row(self.cursor_row)
 
     def action_next_mark(self) -> None:
         """Move to the next marked event, wrapping around."""
-        if not self._move_to_next(marked_rows(self._frame, self._marks), forward=True):
-            self.notify("no marked events in this view", markup=False)
+        marks = frozenset(self._marks)
+        self._find(MARKS, "\0".join(sorted(marks)), marks, True)
 
     def _move_to_next(self, rows: pl.Series, forward: bool) -> bool:
         """Move to the first of ``rows`` (sorted frame indices) after the cursor, wrapping."""

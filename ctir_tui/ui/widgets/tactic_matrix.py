@@ -13,9 +13,10 @@ under the cursor is the widget's tooltip and :meth:`TacticMatrix.current_note`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -27,53 +28,16 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ctir_tui.data.tactics import Matrix, MatrixCell, MatrixTactic
-from ctir_tui.text import inert
+from ctir_tui.engine.tactics.matrix import Matrix, MatrixCell, MatrixTactic, cell_marker
+from ctir_tui.text import fit, inert
 
 #: Width of one column in cells, the gap after it included.
 #: Column width bounds: wide enough for "AuthorizeS…oupIngress 99", narrow enough that
 #: ten tactics fit side by side on a 160-column terminal.
 COLUMN_WIDTH = 24
 MIN_COLUMN_WIDTH = 14
-_ELLIPSIS = "…"
 HEADER = -1
 """Cell index of a tactic's header line in :attr:`TacticMatrix.cursor`."""
-
-
-def _fit(text: str, width: int, *, middle: bool = False) -> str:
-    """Cut ``text`` to ``width`` cells with an ellipsis (in the middle if ``middle``).
-
-    Event names are cut in the middle so that ``AuthorizeSecurityGroupIngress`` and
-    ``...Egress`` stay apart.
-    """
-    if cell_len(text) <= width:
-        return text
-    if width <= 1:
-        return _ELLIPSIS[:width]
-    if not middle:
-        return set_cell_size(text, width - 1) + _ELLIPSIS
-    tail = (width - 1) // 2
-    head = width - 1 - tail
-    return set_cell_size(text, head) + _ELLIPSIS + set_cell_size(text[::-1], tail)[::-1]
-
-
-def is_data_event(cell: MatrixCell) -> bool:
-    """Whether a cell counts a data event (not recorded by default trails)."""
-    flag = getattr(cell, "data_event", None)
-    if isinstance(flag, bool):
-        return flag
-    return cell.note is not None and "data event" in cell.note.lower()
-
-
-def cell_marker(cell: MatrixCell) -> str:
-    """The one-character marker shown after a cell's name ("" when none)."""
-    if cell.corrected:
-        return "*"
-    if is_data_event(cell):
-        return "°"
-    if cell.note:
-        return "+"
-    return ""
 
 
 def magnitude(count: int) -> str:
@@ -87,12 +51,11 @@ def magnitude(count: int) -> str:
     return "tactic-matrix--high"
 
 
+@dataclass
 class _MatrixMessage(Message):
     """A message from a :class:`TacticMatrix` (``control`` is the matrix)."""
 
-    def __init__(self, matrix: TacticMatrix) -> None:
-        super().__init__()
-        self.matrix = matrix
+    matrix: TacticMatrix
 
     @property
     def control(self) -> TacticMatrix:
@@ -158,50 +121,21 @@ class TacticMatrix(ScrollView, can_focus=True):
     }
     """
 
+    @dataclass
     class Selected(_MatrixMessage):
-        """Enter on a cell (filter to that event) or on a header (to the whole tactic).
+        """Enter on a cell (filter to that event) or on a header (to the whole tactic)."""
 
-        Attributes:
-            tactic: Tactic name, as held in the ``tactics``/``tactics_extended`` columns.
-            event: The cell's event name, or None on a header.
-            tactic_id: The tactic's ATT&CK (or custom) ID.
-            extended: Whether the extended mapping is shown (filter ``tactics_extended``).
-        """
-
-        def __init__(
-            self,
-            matrix: TacticMatrix,
-            tactic: str,
-            event: str | None,
-            *,
-            tactic_id: str = "",
-            extended: bool = False,
-        ) -> None:
-            super().__init__(matrix)
-            self.tactic = tactic
-            self.event = event
-            self.tactic_id = tactic_id
-            self.extended = extended
+        #: Tactic name, as held in the ``tactics``/``tactics_extended`` columns.
+        tactic: str
+        #: The cell's event name, or None on a header.
+        event: str | None
+        #: The tactic's ATT&CK (or custom) ID.
+        tactic_id: str = ""
+        #: Whether the extended mapping is shown.
+        extended: bool = False
 
     class ToggleExtended(_MatrixMessage):
         """The user asked for the other mapping: recompute and call ``set_matrix``."""
-
-    class Highlighted(_MatrixMessage):
-        """The cursor moved (for the app to show the cell's note, say).
-
-        Attributes:
-            tactic: Tactic name under the cursor.
-            event: Event under the cursor, None on a header.
-            note: The cell's note, already made inert.
-        """
-
-        def __init__(
-            self, matrix: TacticMatrix, tactic: str, event: str | None, note: str | None
-        ) -> None:
-            super().__init__(matrix)
-            self.tactic = tactic
-            self.event = event
-            self.note = note
 
     def __init__(
         self,
@@ -316,7 +250,6 @@ class TacticMatrix(ScrollView, can_focus=True):
         # The matrix is a few dozen short lines: repainting all of it is cheap.
         self.refresh()
         self._scroll_to_cursor()
-        self.post_message(self.Highlighted(self, tactic, event, note))
 
     def _scroll_to_cursor(self) -> None:
         col, row = self._cursor
@@ -476,7 +409,7 @@ class TacticMatrix(ScrollView, can_focus=True):
 
     def _header_parts(self, tactic: MatrixTactic, style: Style) -> list[tuple[str, Style]]:
         count = f"{tactic.count:,}"
-        name = _fit(inert(tactic.name), (self._column_width - 1) - len(count) - 1)
+        name = fit(inert(tactic.name), (self._column_width - 1) - len(count) - 1, pad=False)
         pad = (self._column_width - 1) - cell_len(name) - len(count)
         return [(name + " " * pad + count, style)]
 
@@ -485,7 +418,9 @@ class TacticMatrix(ScrollView, can_focus=True):
         count = f"{cell.count:,}"
         marker = cell_marker(cell)
         text_width = self._column_width - 1
-        name = _fit(inert(cell.event), text_width - len(count) - len(marker) - 1, middle=True)
+        name = fit(
+            inert(cell.event), text_width - len(count) - len(marker) - 1, middle=True, pad=False
+        )
         pad = " " * (text_width - cell_len(name) - len(marker) - len(count))
         number = base + component(magnitude(cell.count))
         # A zero dims the whole cell; otherwise only the count carries the magnitude.

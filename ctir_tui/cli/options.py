@@ -1,0 +1,101 @@
+"""The filter options every command shares: each flag is a word of the filter language.
+
+``--ip X`` builds exactly what typing ``ip X`` in the explorer's filter bar builds. The
+same options open the explorer already filtered (``ctir PATH --ip ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from ctir_tui.engine.query import language
+from ctir_tui.engine.query.clauses import Clause
+from ctir_tui.engine.query.filters import Filters
+from ctir_tui.engine.query.values import FilterError, shown
+from ctir_tui.engine.times import parse_point
+
+#: Flag -> (metavar, help) for the options that take one value; the word is the flag's name.
+_VALUED: Final = {
+    "--principal": (
+        "TEXT",
+        "principal, ARN, user name, principal ID, access key or session issuer containing TEXT "
+        "(case-insensitive)",
+    ),
+    "--ip": (
+        "VALUE",
+        "source IP: an address (IPv4/IPv6), a CIDR like 10.0.0.0/8 or 2001:db8::/32, or text "
+        "it contains (203.0.113., amazonaws.com); several, comma-separated, match any",
+    ),
+    "--since": (
+        "T",
+        "events at or after T: 2026-01-02, 2026-01-02T03:04Z, an offset, or a duration back "
+        "from the newest event (90m, 6h, 7d, 2w)",
+    ),
+    "--until": ("T", "events at or before T (as --since; a bare date includes that whole day)"),
+    "--tactic": ("NAME", "events mapped to this ATT&CK tactic (case-insensitive)"),
+}
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """Add the filter options shared by every command to ``parser``."""
+    group = parser.add_argument_group("filters (all must match)")
+    for option, (metavar, text) in _VALUED.items():
+        group.add_argument(option, metavar=metavar, help=text)
+    group.add_argument(
+        "--event",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="event name or glob (Create*, Get?bject, [CD]elete*), case-insensitive; "
+        "repeat to match any of several",
+    )
+    group.add_argument("--errors", action="store_true", help="only failed calls (error code set)")
+
+
+def _check_order(since: str, until: str, newest: datetime | None) -> None:
+    start = parse_point(since, newest, "--since")[0]
+    end, bare_date = parse_point(until, newest, "--until")
+    if start > (end + timedelta(days=1) if bare_date else end):
+        raise FilterError(f"--since {shown(since)} is after --until {shown(until)}")
+
+
+def filters_from_args(
+    ns: argparse.Namespace,
+    newest: datetime | None,
+    *,
+    known_tactics: Sequence[str] | None = None,
+) -> Filters:
+    """Build validated filters from the options added by :func:`add_filter_options`.
+
+    Durations stay relative in the clauses and are resolved against the newest event of
+    the frame filtered; ``newest`` is used here to check that ``--since`` is not after
+    ``--until``.
+
+    Raises:
+        FilterError: A value is invalid; the message names the option.
+        TimeError: A time is invalid; the message names the option.
+    """
+    clauses: list[Clause] = []
+
+    def flag(word: str) -> None:
+        value = getattr(ns, word, None)
+        if value is not None:
+            clauses.append(
+                language.make(word, value, what=f"--{word}", known_tactics=known_tactics)
+            )
+
+    for word in ("principal", "ip", "since", "until"):
+        flag(word)
+    since, until = getattr(ns, "since", None), getattr(ns, "until", None)
+    if since is not None and until is not None:
+        _check_order(since, until, newest)
+    events = getattr(ns, "event", None) or []
+    if events:
+        clauses.append(language.make("event", "|".join(events), what="--event"))
+    flag("tactic")
+    if getattr(ns, "errors", False):
+        clauses.append(language.make("errors"))
+    return Filters(tuple(clauses))

@@ -1,0 +1,1 @@
+"""Views as analyses: typed results computed from a (filtered) frame."""

@@ -1,0 +1,1 @@
+"""The case: marks (and, with them, what a responder hands over)."""

@@ -1,0 +1,1 @@
+"""From files to the canonical frame: discover, inflate, parse, normalise, dedup, cache."""

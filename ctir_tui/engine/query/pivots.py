@@ -1,0 +1,134 @@
+"""Pivots: from a value of an event (a column of its row, or a field of its JSON) to a clause.
+
+One table says which record field each canonical column comes from; the event pivots (the
+explorer's ``p i a s e w`` keys) and the detail's field pivots (``f``/``F``) both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from ctir_tui.engine import schema as c
+from ctir_tui.engine.query.clauses import (
+    Clause,
+    PrincipalClause,
+    field_clause,
+    session_clause,
+    window,
+)
+from ctir_tui.engine.times import format_time
+
+#: JSON paths of a record and the canonical column holding the same value.
+PATH_COLUMNS: Final[dict[str, str]] = {
+    "eventName": c.EVENT_NAME,
+    "eventSource": c.EVENT_SOURCE,
+    "awsRegion": c.REGION,
+    "sourceIPAddress": c.SOURCE_IP,
+    "userAgent": c.USER_AGENT,
+    "errorCode": c.ERROR_CODE,
+    "errorMessage": c.ERROR_MESSAGE,
+    "eventType": c.EVENT_TYPE,
+    "eventCategory": c.EVENT_CATEGORY,
+    "eventID": c.EVENT_ID,
+    "requestID": c.REQUEST_ID,
+    "recipientAccountId": c.RECIPIENT_ACCOUNT_ID,
+    "readOnly": c.READ_ONLY,
+    "userIdentity.type": c.IDENTITY_TYPE,
+    "userIdentity.arn": c.PRINCIPAL_ARN,
+    "userIdentity.principalId": c.PRINCIPAL_ID,
+    "userIdentity.accountId": c.ACCOUNT_ID,
+    "userIdentity.accessKeyId": c.ACCESS_KEY_ID,
+    "userIdentity.userName": c.USER_NAME,
+    "userIdentity.invokedBy": c.INVOKED_BY,
+    "userIdentity.sessionContext.sessionIssuer.arn": c.SESSION_ISSUER_ARN,
+    "userIdentity.sessionContext.sourceIdentity": c.SOURCE_IDENTITY,
+    "userIdentity.onBehalfOf.userId": c.PRINCIPAL,
+    "responseElements.ConsoleLogin": c.CONSOLE_LOGIN,
+}
+
+#: Paths whose value is an access key: pivot to the whole session it belongs to.
+SESSION_PATHS: Final = frozenset({"responseElements.credentials.accessKeyId"})
+
+#: Paths whose value is worth a substring filter on the principal.
+PRINCIPAL_PATHS: Final = frozenset(
+    {
+        "userIdentity.sessionContext.sessionIssuer.userName",
+        "userIdentity.sessionContext.sessionIssuer.principalId",
+        "requestParameters.userName",
+        "requestParameters.roleArn",
+        "requestParameters.roleName",
+        "responseElements.assumedRoleUser.arn",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPivot:
+    """One way to pivot from the highlighted event."""
+
+    name: str
+    #: The column whose value is taken (the session pivot looks at two).
+    column: str
+    #: What the user is told when the event has no such value.
+    missing: str
+
+
+#: The event pivots, by name.
+EVENT_PIVOTS: Final[dict[str, EventPivot]] = {
+    p.name: p
+    for p in (
+        EventPivot("principal", c.PRINCIPAL, "principal"),
+        EventPivot("ip", c.SOURCE_IP, "source IP"),
+        EventPivot("event", c.EVENT_NAME, "event name"),
+        EventPivot("key", c.ACCESS_KEY_ID, "access key"),
+        EventPivot("session", c.ACCESS_KEY_ID, "access key"),
+        EventPivot("window", c.TIME, "time"),
+    )
+}
+
+
+def event_pivot(name: str, event: Mapping[str, Any], *, negate: bool = False) -> list[Clause]:
+    """The clauses that filter to (or exclude) the events sharing one value of ``event``.
+
+    Args:
+        name: A key of :data:`EVENT_PIVOTS`.
+        event: The event's row (column name -> value).
+        negate: Exclude instead (not for ``window``).
+
+    Returns:
+        The clauses to add; empty when the event has no such value (the principal, IP and
+        event-name pivots match a missing value as "is null").
+    """
+    pivot = EVENT_PIVOTS[name]
+    if name == "window":
+        moment = event.get(c.TIME)
+        return list(window(format_time(moment))) if isinstance(moment, datetime) else []
+    if name == "session":
+        # The key used and, for AssumeRole, the key it handed out: one session.
+        key = event.get(c.ISSUED_ACCESS_KEY_ID) or event.get(c.ACCESS_KEY_ID)
+        return [session_clause(str(key), negate=negate)] if key else []
+    value = event.get(pivot.column)
+    if name == "key" and not value:
+        return []
+    return [field_clause(pivot.column, None if value is None else str(value), negate=negate)]
+
+
+def clause_for_path(path: str, value: str | None, *, negate: bool = False) -> Clause | None:
+    """The clause that filters to (or excludes) events sharing this JSON field's value.
+
+    Returns:
+        None when the field has no counterpart in the frame (only its record holds it).
+    """
+    column = PATH_COLUMNS.get(path)
+    if column == c.READ_ONLY and value not in ("true", "false"):
+        return None
+    if column is not None:
+        return field_clause(column, value, negate=negate)
+    if path in SESSION_PATHS and value:
+        return session_clause(value, negate=negate)
+    if path in PRINCIPAL_PATHS and value:
+        return PrincipalClause.from_text(value, negate=negate)
+    return None

@@ -1,0 +1,106 @@
+"""Turn one JSON value found in a file into an item: a record, a wrapped record, or a reason.
+
+The wrappers are the ``lookup-events`` item (the record is an escaped JSON string in
+``CloudTrailEvent``) and the CloudWatch Logs event (the record is the ``message`` string,
+the ingestion time in ``timestamp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import orjson
+
+from ctir_tui.engine.readers.base import Item
+from ctir_tui.engine.times import epoch_ms_to_iso
+
+#: Members of a wrapper document that hold items, and the shape each one names.
+CONTAINERS: Final = (
+    ("Records", "s3-delivery"),
+    ("Events", "lookup-events"),
+    ("logEvents", "cloudwatch-subscription"),
+    ("events", "cloudwatch-filter-log-events"),
+)
+
+
+def is_record(value: dict[str, Any]) -> bool:
+    """Whether a JSON object is a CloudTrail record (Insights records name theirs apart)."""
+    return "eventName" in value or "insightDetails" in value
+
+
+def is_digest(value: Any) -> bool:
+    """Whether a document is a CloudTrail digest (hashes of log files, no events)."""
+    return isinstance(value, dict) and ("digestStartTime" in value or "logFiles" in value)
+
+
+def record_from_text(text: Any, what: str) -> Item:
+    """Decode a record held as a JSON string (``CloudTrailEvent``, ``message``)."""
+    if not isinstance(text, str):
+        return Item(None, f"{what} is not a string")
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return Item(None, f"{what} is not valid JSON ({exc})")
+    if not isinstance(value, dict):
+        return Item(None, f"{what} is not a JSON object")
+    if not is_record(value):
+        return Item(None, f"{what} has no eventName")
+    return Item(value, raw=text)
+
+
+def _fill_time(item: Item, timestamp: Any) -> None:
+    # CloudWatch envelopes carry the ingestion time in ms: use it only when the record has none.
+    if (
+        item.record is not None
+        and "eventTime" not in item.record
+        and "@timestamp" not in item.record
+        and isinstance(timestamp, int | float)
+        and not isinstance(timestamp, bool)
+    ):
+        stamp = epoch_ms_to_iso(timestamp)
+        if stamp is not None:
+            item.record["@timestamp"] = stamp
+
+
+def classify(value: Any) -> Item:
+    """Turn one array element or line into an item (bare record, lookup item, log event)."""
+    if not isinstance(value, dict):
+        return Item(None, f"not a JSON object ({type(value).__name__})")
+    if "CloudTrailEvent" in value:
+        return record_from_text(value["CloudTrailEvent"], "CloudTrailEvent")
+    if "message" in value and "eventName" not in value:
+        item = record_from_text(value["message"], "message")
+        _fill_time(item, value.get("timestamp"))
+        return item
+    if is_record(value):
+        return Item(value)
+    return Item(None, "not a CloudTrail record (no eventName)")
+
+
+def container(doc: Any) -> tuple[str, str | None] | None:
+    """Return (shape, member holding the items) of a top-level document, or None.
+
+    A list is a JSON array of items; a record (or a lookup item) is a document of one.
+    """
+    if isinstance(doc, list):
+        return "json-array", None
+    if not isinstance(doc, dict):
+        return None
+    for key, shape in CONTAINERS:
+        if isinstance(doc.get(key), list):
+            return shape, key
+    if is_digest(doc):
+        return "digest", None
+    if "CloudTrailEvent" in doc or is_record(doc):
+        return "single-record", None
+    return None
+
+
+def elements(doc: Any, key: str | None) -> list[Any]:
+    """The item values of a document whose container is ``key`` (see :func:`container`)."""
+    if key is not None:
+        value: list[Any] = doc[key]
+        return value
+    if isinstance(doc, list):
+        return doc
+    return [doc]

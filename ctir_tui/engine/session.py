@@ -1,0 +1,77 @@
+"""One loaded investigation: the frame with tactic columns, its report and its raw records.
+
+The CLI and the UI both open a :class:`Session` and ask it for filtered views.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
+from ctir_tui.engine.pipeline.raw import RawStore
+from ctir_tui.engine.pipeline.report import LoadReport
+from ctir_tui.engine.query.filters import Filters
+from ctir_tui.engine.schema import TIME
+from ctir_tui.engine.tactics.data import load_mapping
+from ctir_tui.engine.tactics.matrix import add_tactic_columns
+from ctir_tui.engine.tactics.model import Mapping
+
+
+@dataclass(slots=True)
+class Session:
+    """A loaded set of events and everything needed to explore them."""
+
+    frame: pl.DataFrame
+    report: LoadReport
+    mapping: Mapping
+    raw: RawStore
+    paths: list[str]
+    warnings: list[str] = field(default_factory=list)
+    #: The newest event time (relative filters such as ``6h`` count back from it).
+    newest: datetime | None = None
+
+    @classmethod
+    def open(
+        cls,
+        paths: Sequence[Path | str],
+        options: LoadOptions | None = None,
+        *,
+        mapping: Mapping | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Session:
+        """Load ``paths`` and prepare them for exploration.
+
+        Raises:
+            MissingPathError: A given path does not exist.
+            LoadCancelled: ``cancel`` was set during the load.
+        """
+        mapping = mapping or load_mapping()
+        result: LoadResult = load_paths(paths, options, progress=progress, cancel=cancel)
+        frame = add_tactic_columns(result.frame, mapping)
+        latest = frame.get_column(TIME).max() if frame.height else None
+        return cls(
+            frame=frame,
+            report=result.report,
+            mapping=mapping,
+            raw=RawStore(result.sources),
+            paths=[str(p) for p in paths],
+            warnings=[*mapping.warnings, *result.warnings],
+            newest=latest if isinstance(latest, datetime) else None,
+        )
+
+    def view(self, filters: Filters, *, extended: bool = False) -> pl.DataFrame:
+        """The events matching ``filters``, in time order."""
+        if not filters.clauses:
+            return self.frame
+        return self.frame.filter(filters.to_expr(self.frame, extended=extended, newest=self.newest))
+
+    def original(self, file_id: int, rec_index: int) -> str:
+        """The original text of one record (see :class:`RawStore`)."""
+        return self.raw.get(file_id, rec_index)

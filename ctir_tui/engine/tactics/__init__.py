@@ -1,0 +1,1 @@
+"""The tactic matrix: mapping model, packaged data, user overrides, counts."""

@@ -1,0 +1,49 @@
+"""Where ctir keeps its own files: the only module that asks platformdirs.
+
+Evidence is read-only, so everything ctir writes lives here: the parse cache, the user's
+settings and tactic overrides, cases, and crash reports. On Linux these are
+``~/.cache/ctir``, ``~/.config/ctir`` and ``~/.local/state/ctir`` (or the ``XDG_*`` folders).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+APP = "ctir"
+
+
+def cache_dir() -> Path:
+    """The parse cache's root."""
+    return platformdirs.user_cache_path(APP, appauthor=False)
+
+
+def config_dir() -> Path:
+    """Settings (``config.toml``) and tactic overrides (``tactics.toml``)."""
+    return platformdirs.user_config_path(APP, appauthor=False)
+
+
+def state_dir() -> Path:
+    """Cases and crash reports."""
+    return platformdirs.user_state_path(APP, appauthor=False)
+
+
+def settings_file() -> Path:
+    """The user's settings."""
+    return config_dir() / "config.toml"
+
+
+def tactics_override_file() -> Path:
+    """The user's tactic mapping overrides."""
+    return config_dir() / "tactics.toml"
+
+
+def crash_dir() -> Path:
+    """Where crash reports are written."""
+    return state_dir() / "crashes"
+
+
+def cases_dir() -> Path:
+    """Where cases (marks, tags and notes per evidence set) are kept."""
+    return state_dir() / "cases"

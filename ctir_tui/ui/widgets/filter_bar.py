@@ -1,0 +1,145 @@
+"""The filter bar: active filters as removable chips, and a one-line input to add one.
+
+What is typed is the filter language of :mod:`ctir_tui.engine.query.language`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from ctir_tui.engine.query.clauses import Clause
+from ctir_tui.engine.query.language import HINT, parse_filter
+from ctir_tui.engine.query.values import FILTER_ERRORS
+from ctir_tui.text import inert
+
+
+class FilterBar(Widget, can_focus=True):
+    """Shows the active filters; left/right pick one, delete removes it."""
+
+    DEFAULT_CSS = """
+    FilterBar { height: auto; max-height: 3; }
+    FilterBar #chips { height: auto; }
+    FilterBar Input { display: none; height: 1; border: none; padding: 0 1; }
+    FilterBar.-editing Input { display: block; }
+    FilterBar #error { display: none; color: $error; height: auto; }
+    FilterBar.-error #error { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "select(-1)", "Previous filter", id="filters.left", show=False),
+        Binding("right,l", "select(1)", "Next filter", id="filters.right", show=False),
+        Binding("delete,backspace,x", "remove", "Remove filter", id="filters.remove"),
+    ]
+
+    selected: reactive[int] = reactive(-1)
+
+    @dataclass
+    class Remove(Message):
+        """The user removed the chip at ``index``."""
+
+        index: int
+
+    @dataclass
+    class Added(Message):
+        """The user typed a valid filter."""
+
+        clause: Clause
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._labels: list[str] = []
+        self._known_tactics: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="chips")
+        yield Input(placeholder=HINT, id="filter-input")
+        yield Static(id="error")
+
+    def set_filters(self, labels: Sequence[str], known_tactics: Sequence[str]) -> None:
+        """Show these filter labels as chips."""
+        self._labels = list(labels)
+        self._known_tactics = list(known_tactics)
+        if self.selected >= len(self._labels):
+            self.selected = len(self._labels) - 1
+        self._render_chips()
+
+    def watch_selected(self) -> None:
+        self._render_chips()
+
+    def _render_chips(self) -> None:
+        text = Text(no_wrap=False)
+        text.append(" filters ", style="bold")
+        if not self._labels:
+            text.append("none (= add, p/i/a/s/e pivot, ? help)", style="dim")
+        for index, label in enumerate(self._labels):
+            chosen = self.has_focus and index == self.selected
+            style = "reverse bold" if chosen else "bold"
+            text.append(f"[{inert(label, limit=60)} ×]", style=style)
+            text.append(" ")
+        if self.is_mounted:
+            self.query_one("#chips", Static).update(text)
+
+    def on_focus(self) -> None:
+        if self.selected < 0 and self._labels:
+            self.selected = len(self._labels) - 1
+        self._render_chips()
+
+    def on_blur(self) -> None:
+        self._render_chips()
+
+    def action_select(self, step: int) -> None:
+        if self._labels:
+            self.selected = (max(self.selected, 0) + step) % len(self._labels)
+
+    def action_remove(self) -> None:
+        if 0 <= self.selected < len(self._labels):
+            self.post_message(self.Remove(self.selected))
+
+    def open_input(self, prefill: str = "") -> None:
+        """Show the input, focused, optionally pre-filled (e.g. ``"ip "``)."""
+        self.add_class("-editing")
+        field = self.query_one(Input)
+        field.value = prefill
+        field.cursor_position = len(prefill)
+        field.focus()
+
+    def close_input(self) -> None:
+        """Hide the input and any error."""
+        self.remove_class("-editing", "-error")
+        self.query_one(Input).value = ""
+
+    def show_error(self, message: str) -> None:
+        """Show why a filter was refused, keeping the current view."""
+        self.add_class("-error")
+        self.query_one("#error", Static).update(Text(inert(message, limit=300)))
+
+    @on(Input.Submitted, "#filter-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            clause = parse_filter(event.value, self._known_tactics)
+        except FILTER_ERRORS as exc:
+            self.show_error(str(exc))
+            return
+        self.close_input()
+        self.post_message(self.Added(clause))
+
+    @on(Input.Changed, "#filter-input")
+    def _changed(self) -> None:
+        self.remove_class("-error")
+
+    def key_escape(self) -> None:
+        if self.has_class("-editing"):
+            self.close_input()
+            self.screen.focus_next()
