@@ -338,6 +338,10 @@ class MainScreen(Screen[None]):
         self.add_clauses(message.clause)
         self.query_one(EventList).focus()
 
+    @on(FilterBar.Closed)
+    def _bar_closed(self) -> None:
+        self.query_one(EventList).focus()
+
     @on(FilterBar.Remove)
     def _bar_remove(self, message: FilterBar.Remove) -> None:
         self.set_filters(self.filters.remove(message.index))

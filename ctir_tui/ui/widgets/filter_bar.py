@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -28,11 +29,15 @@ class FilterBar(Widget, can_focus=True):
     """Shows the active filters; left/right pick one, delete removes it."""
 
     DEFAULT_CSS = """
-    FilterBar { height: auto; max-height: 3; }
-    FilterBar #chips { height: auto; }
-    FilterBar Input { display: none; height: 1; border: none; padding: 0 1; }
-    FilterBar.-editing Input { display: block; }
-    FilterBar #error { display: none; color: $error; height: auto; }
+    FilterBar { height: auto; }
+    FilterBar #chips { height: auto; max-height: 2; }
+    FilterBar #filter-line { display: none; height: 1; }
+    FilterBar.-editing #filter-line { display: block; }
+    FilterBar #filter-label { width: auto; padding: 0 1; text-style: bold; }
+    FilterBar Input, FilterBar Input:focus {
+        height: 1; border: none; padding: 0 1; background: $boost;
+    }
+    FilterBar #error { display: none; color: $error; height: auto; max-height: 2; }
     FilterBar.-error #error { display: block; }
     """
 
@@ -61,9 +66,14 @@ class FilterBar(Widget, can_focus=True):
         self._labels: list[str] = []
         self._known_tactics: list[str] = []
 
+    class Closed(Message):
+        """The user left the input (esc) without adding a filter."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="chips")
-        yield Input(placeholder=HINT, id="filter-input")
+        with Horizontal(id="filter-line"):
+            yield Static("filter ›", id="filter-label")
+            yield Input(placeholder=HINT, id="filter-input")
         yield Static(id="error")
 
     def set_filters(self, labels: Sequence[str], known_tactics: Sequence[str]) -> None:
@@ -140,6 +150,7 @@ class FilterBar(Widget, can_focus=True):
         self.remove_class("-error")
 
     def key_escape(self) -> None:
+        """Esc leaves the input, adding nothing."""
         if self.has_class("-editing"):
             self.close_input()
-            self.screen.focus_next()
+            self.post_message(self.Closed())

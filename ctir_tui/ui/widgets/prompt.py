@@ -21,8 +21,8 @@ class Prompt(Input):
     """An input that opens for one question, then closes; esc closes it unanswered."""
 
     DEFAULT_CSS = """
-    Prompt { display: none; height: 1; border: none; padding: 0 1; }
-    Prompt.-open { display: block; }
+    Prompt, Prompt:focus { display: none; height: 1; border: none; padding: 0 1; }
+    Prompt.-open { display: block; background: $boost; }
     """
 
     @dataclass
