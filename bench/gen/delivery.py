@@ -16,11 +16,15 @@ TRAIL_DUPLICATES = 3
 
 
 class Delivery(NamedTuple):
-    """One delivery file: its S3 key, its records (unordered) and when it was delivered."""
+    """One delivery file: its S3 key, its records (unordered) and when it was delivered.
+
+    ``redelivered`` holds the records of ``records`` that an earlier file delivered already.
+    """
 
     key: str
     records: list[Record]
     delivered: datetime
+    redelivered: list[Record]
 
 
 def trail_key(
@@ -51,7 +55,8 @@ def deliver(rng: random.Random, records: list[Record]) -> list[Delivery]:
         delivered = datetime.fromtimestamp((slot + 1) * 300, UTC) + timedelta(
             minutes=rng.choice((0, 5))
         )
-        files.append(Delivery(trail_key(region, delivered, alnum(rng, 16)), recs, delivered))
+        key = trail_key(region, delivered, alnum(rng, 16))
+        files.append(Delivery(key, recs, delivered, []))
     # Duplicate delivery: a few records appear again in a later file of the same region.
     for i in range(TRAIL_DUPLICATES):
         src = files[(i + 1) * len(files) // (TRAIL_DUPLICATES + 2)]
@@ -60,4 +65,5 @@ def deliver(rng: random.Random, records: list[Record]) -> list[Delivery]:
             f for f in files if f.delivered > src.delivered and f.records[0]["awsRegion"] == region
         )
         later.records.append(src.records[0])
+        later.redelivered.append(src.records[0])
     return files

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
 from bench.gen.delivery import TRAIL_DUPLICATES, deliver
+from bench.gen.facts import SAMPLE_FACTS, sample_facts, write_facts
 from bench.gen.identities import ACCOUNT
 from bench.gen.incident import STORY, IncidentFacts, incident
+from bench.gen.ledger import Entry, Ledger
 from bench.gen.output import SIGNATURE, check_out_dir, dumps, gz, write_bytes
 from bench.gen.personas import background
 from bench.gen.scenario import DAYS, START, Scenario
@@ -18,29 +21,42 @@ from bench.gen.shapes import FOLDER, write_other_shapes
 OWN_TOP = {"README.md", "AWSLogs", FOLDER}
 
 
-def write_sample(out: Path, seed: int, force: bool) -> None:
-    """Write the sample evidence folder from scratch."""
+def write_sample(out: Path, seed: int, force: bool, facts_path: Path | None = SAMPLE_FACTS) -> None:
+    """Write the sample evidence folder from scratch, and the facts about it to ``facts_path``."""
+    if facts_path is not None and facts_path.resolve().is_relative_to(out.resolve()):
+        sys.exit(f"refusing to write the facts inside the evidence folder: {facts_path}")
     check_out_dir(out, force, OWN_TOP)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    ledger = Ledger()
     scenario = Scenario(seed)
     trail_bg = background(scenario)
     attack, facts = incident(scenario)
     trail = trail_bg + attack
     files = deliver(scenario.rng, trail)
-    for key, recs, _ in files:
-        write_bytes(out, key, gz(dumps({"Records": recs})))
-    notes = write_other_shapes(out, scenario, attack, files)
+    for f in files:
+        write_bytes(out, f.key, gz(dumps({"Records": f.records})))
+        again = {id(r) for r in f.redelivered}
+        ledger.add(
+            f.key,
+            "s3-delivery",
+            [Entry(r, "duplicate" if id(r) in again else "load") for r in f.records],
+        )
+    notes = write_other_shapes(out, scenario, attack, files, ledger)
     counts = Counter(r["eventName"] for r in attack)
-    delivered = sum(len(recs) for _, recs, _ in files)
+    delivered = sum(len(f.records) for f in files)
     (out / "README.md").write_text(
         readme(seed, facts, counts, len(trail), delivered, len(files), notes), encoding="utf-8"
     )
+    ledger.add("README.md", "text", status="skipped", why="not a log (the folder's README)")
+    if facts_path is not None:
+        write_facts(facts_path, sample_facts(ledger, facts, seed))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(
         f"wrote {out}: {len(files)} trail files, {len(trail)} distinct trail events "
         f"({delivered} delivered, {len(attack)} incident), {size / 1e6:.2f} MB"
+        + (f"; facts in {facts_path}" if facts_path is not None else "")
     )
 
 
@@ -105,4 +121,14 @@ events found nowhere else.
 | file | content |
 |---|---|
 {shape_lines}
+
+## Facts for tests
+
+The same run writes what a correct loader must find in this folder to a JSON file outside it
+(`tests/fixtures/sample_facts.json` for the repo's copy, `--facts PATH` otherwise), recorded by
+the generator as it wrote each file: every file's shape and status (read, skipped and why,
+salvaged), the records seen, distinct events, duplicates and rejected records, counts of the
+distinct events (by source IP, event name, access key, principal, user, region, account, error
+code), the incident's pivots and eventIDs step by step, and the time range. Tests take their
+expected values from there, never from the explorer.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from bench.gen import sidefiles
 from bench.gen.delivery import Delivery, trail_key
 from bench.gen.identities import ACCOUNT
 from bench.gen.ids import alnum, millis
+from bench.gen.ledger import Entry, Ledger, duplicated, loaded
 from bench.gen.output import dumps, gz, write_bytes
 from bench.gen.personas import extras
 from bench.gen.record import Record
@@ -36,25 +37,42 @@ FOLDER = "other-shapes"
 
 @dataclass
 class ShapeWriter:
-    """Where the shapes go, what they draw from, and the README's line about each file."""
+    """Where the shapes go, what they draw from, the README's line about each file, the ledger."""
 
     base: Path
     rng: random.Random
     extra: Iterator[Record]
+    ledger: Ledger
     notes: dict[str, str] = field(default_factory=dict)
 
-    def mix(self, overlap: list[Record], unique: int) -> list[Record]:
-        """Return ``overlap`` (records also in the trail) and ``unique`` records of nowhere else."""
-        return overlap + self.new(unique)
+    def mix(self, overlap: list[Record], unique: int) -> list[Entry]:
+        """Return ``overlap`` (copies of trail events) and ``unique`` records of nowhere else."""
+        return duplicated(overlap) + loaded(self.new(unique))
 
     def new(self, n: int) -> list[Record]:
         """Return ``n`` records found in no other file."""
         return [next(self.extra) for _ in range(n)]
 
-    def write(self, rel: str, data: bytes, note: str) -> None:
-        """Write one file and its README line."""
+    def save(self, rel: str, data: bytes, note: str) -> None:
+        """Write one file and its README line (its records are registered by the caller)."""
         write_bytes(self.base, rel, data)
         self.notes[rel] = note
+
+    def register(self, rel: str, shape: str, entries: Iterable[Entry] = (), **kw: Any) -> None:
+        """Register a file of the folder, or a zip member ``archive.zip!member``, in the ledger."""
+        self.ledger.add(f"{FOLDER}/{rel}", shape, entries, **kw)
+
+    def write(
+        self, rel: str, data: bytes, note: str, shape: str, entries: Iterable[Entry] = (), **kw: Any
+    ) -> None:
+        """Write one file, its README line and its ledger entry (``kw``: status, why, salvaged)."""
+        self.save(rel, data, note)
+        self.register(rel, shape, entries, **kw)
+
+
+def records(entries: list[Entry]) -> list[Record]:
+    """Return the records of ``entries``, in order."""
+    return [e.record for e in entries]
 
 
 def lookup_item(rec: Record) -> dict[str, Any]:
@@ -85,32 +103,43 @@ def bare_records(w: ShapeWriter, inc: list[Record]) -> None:
     arr = w.mix(inc[:3], 3)
     w.write(
         "array.json",
-        orjson.dumps(arr, option=orjson.OPT_INDENT_2),
+        orjson.dumps(records(arr), option=orjson.OPT_INDENT_2),
         f"JSON array, {len(arr)} records (3 also in the trail)",
+        "json-array",
+        arr,
     )
     jl = w.mix(inc[3:6], 3)
     w.write(
         "records.jsonl",
-        b"".join(dumps(r) + b"\n" for r in jl),
+        b"".join(dumps(r) + b"\n" for r in records(jl)),
         f"JSON Lines, {len(jl)} records (3 also in the trail)",
+        "json-lines",
+        jl,
     )
 
 
 def lookup_events(w: ShapeWriter, inc: list[Record]) -> None:
     """lookup-events: two pages concatenated, then the items one per line."""
     lk = w.mix(inc[6:10], 4)
-    page1 = {"Events": [lookup_item(r) for r in lk[:4]], "NextToken": alnum(w.rng, 120)}
-    page2 = {"Events": [lookup_item(r) for r in lk[4:]]}
+    items = [lookup_item(r) for r in records(lk)]
+    page1 = {"Events": items[:4], "NextToken": alnum(w.rng, 120)}
+    page2 = {"Events": items[4:]}
     text = orjson.dumps(page1, option=orjson.OPT_INDENT_2) + b"\n"
     text += orjson.dumps(page2, option=orjson.OPT_INDENT_2) + b"\n"
     w.write(
-        "lookup-events.json", text, f"two lookup-events pages, {len(lk)} events (4 in the trail)"
+        "lookup-events.json",
+        text,
+        f"two lookup-events pages, {len(lk)} events (4 in the trail)",
+        "lookup-events",
+        lk,
     )
     lkl = w.mix(inc[10:12], 3)
     w.write(
         "lookup-events.jsonl",
-        b"".join(dumps(lookup_item(r)) + b"\n" for r in lkl),
+        b"".join(dumps(lookup_item(r)) + b"\n" for r in records(lkl)),
         f"lookup-events items, {len(lkl)} events (2 in the trail)",
+        "json-lines",
+        lkl,
     )
 
 
@@ -126,12 +155,14 @@ def cloudwatch(w: ShapeWriter, inc: list[Record]) -> None:
             "ingestionTime": millis(r["eventTime"]) + w.rng.randint(2000, 90000),
             "eventId": str(w.rng.getrandbits(180))[:56].rjust(56, "3"),
         }
-        for r in cw
+        for r in records(cw)
     ]
     w.write(
         "cloudwatch-filter-log-events.json",
         orjson.dumps({"events": events, "searchedLogStreams": []}, option=orjson.OPT_INDENT_2),
         f"{len(cw)} events (3 in the trail)",
+        "cloudwatch-filter-log-events",
+        cw,
     )
     sub = w.mix(inc[15:18], 2)
     payload = {
@@ -146,59 +177,75 @@ def cloudwatch(w: ShapeWriter, inc: list[Record]) -> None:
                 "timestamp": millis(r["eventTime"]),
                 "message": dumps(r).decode(),
             }
-            for i, r in enumerate(sub)
+            for i, r in enumerate(records(sub))
         ],
     }
     w.write(
         "cloudwatch-subscription.json.gz",
         gz(dumps(payload)),
         f"{len(sub)} logEvents (3 in the trail)",
+        "cloudwatch-subscription",
+        sub,
     )
     ex = w.mix(inc[18:21], 2)
-    lines = [f"{r['eventTime'][:-1]}.000Z ".encode() + dumps(r) + b"\n" for r in ex]
-    w.write("cloudwatch-export.txt", b"".join(lines), f"{len(ex)} lines (3 in the trail)")
+    lines = [f"{r['eventTime'][:-1]}.000Z ".encode() + dumps(r) + b"\n" for r in records(ex)]
+    w.write(
+        "cloudwatch-export.txt",
+        b"".join(lines),
+        f"{len(ex)} lines (3 in the trail)",
+        "cloudwatch-export-lines",
+        ex,
+    )
 
 
 def pretty_copy(w: ShapeWriter, files: list[Delivery]) -> None:
     """A pretty-printed plain delivery file (a copy of one trail file, so all of it overlaps)."""
-    key, recs, _ = max(files[len(files) // 3 :], key=lambda f: (len(f[1]) <= 12, len(f[1])))
+    f = max(files[len(files) // 3 :], key=lambda f: (len(f.records) <= 12, len(f.records)))
     w.write(
         "trail-pretty.json",
-        orjson.dumps({"Records": recs}, option=orjson.OPT_INDENT_2),
-        f"pretty copy of {Path(key).name}, {len(recs)} records (all in the trail)",
+        orjson.dumps({"Records": f.records}, option=orjson.OPT_INDENT_2),
+        f"pretty copy of {Path(f.key).name}, {len(f.records)} records (all in the trail)",
+        "s3-delivery",
+        duplicated(f.records),
     )
 
 
 def archive(w: ShapeWriter, files: list[Delivery]) -> None:
     """A zip of two delivery files: one a copy of a trail file, one of new records."""
     zbuf = io.BytesIO()
+    copied = files[2 * len(files) // 3]
+    members = (
+        (copied.key, duplicated(copied.records)),
+        (trail_key("eu-west-1", copied.delivered, alnum(w.rng, 16)), loaded(w.new(4))),
+    )
     with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_STORED) as zf:
-        key, recs, delivered = files[2 * len(files) // 3]
-        new = w.new(4)
-        members = ((key, recs), (trail_key("eu-west-1", delivered, alnum(w.rng, 16)), new))
-        for name, member in members:
+        for name, entries in members:
             info = zipfile.ZipInfo(name, date_time=(2025, 3, 13, 9, 0, 0))
-            zf.writestr(info, gz(dumps({"Records": member})))
-    w.write(
+            zf.writestr(info, gz(dumps({"Records": records(entries)})))
+    w.save(
         "archive.zip",
         zbuf.getvalue(),
-        f"2 members: a copy of a trail file ({len(recs)} records) + 4 new records",
+        f"2 members: a copy of a trail file ({len(copied.records)} records) + 4 new records",
     )
+    for name, entries in members:
+        w.register(f"archive.zip!{name}", "s3-delivery", entries)
 
 
 def logstash(w: ShapeWriter, inc: list[Record]) -> None:
     """Logstash output: @timestamp instead of eventTime."""
     ls = w.mix(inc[21:24], 2)
-    ls_lines = []
-    for r in ls:
+    seen = []
+    for r, outcome, _ in ls:
         rec = {k: v for k, v in r.items() if k != "eventTime"}
         rec["@timestamp"] = r["eventTime"][:-1] + ".000Z"
         rec["@version"] = "1"
-        ls_lines.append(dumps(rec) + b"\n")
+        seen.append(Entry(rec, outcome))
     w.write(
         "no-eventtime.jsonl",
-        b"".join(ls_lines),
+        b"".join(dumps(e.record) + b"\n" for e in seen),
         f"{len(ls)} Logstash records with @timestamp (3 in the trail)",
+        "json-lines",
+        seen,
     )
 
 
@@ -218,14 +265,17 @@ def broken(w: ShapeWriter) -> None:
         f"6 records, a missing comma between records 3 and 4: a strict parser fails at char "
         f"{pos} (0-based), line {line} column {pos - joined.rindex(chr(10), 0, pos)}; "
         "3 records before, 3 after",
+        "s3-delivery (damaged)",
+        loaded(br),
+        salvaged=True,
     )
 
 
 def write_other_shapes(
-    out: Path, scenario: Scenario, incident: list[Record], files: list[Delivery]
+    out: Path, scenario: Scenario, incident: list[Record], files: list[Delivery], ledger: Ledger
 ) -> dict[str, str]:
     """Write one small file of each other input shape; return {file: description}."""
-    w = ShapeWriter(out / FOLDER, scenario.rng, iter(extras(scenario, 60)))
+    w = ShapeWriter(out / FOLDER, scenario.rng, iter(extras(scenario, 60)), ledger)
     bare_records(w, incident)
     lookup_events(w, incident)
     cloudwatch(w, incident)
@@ -234,6 +284,13 @@ def write_other_shapes(
     sidefiles.digest(w, files)
     archive(w, files)
     logstash(w, incident)
-    w.write("notes.txt", NOTES.encode(), "analyst notes, not a log")
+    w.write(
+        "notes.txt",
+        NOTES.encode(),
+        "analyst notes, not a log",
+        "text",
+        status="skipped",
+        why="not a log (analyst notes)",
+    )
     broken(w)
     return w.notes

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bench.gen.delivery import Delivery, trail_key
 from bench.gen.identities import ACCOUNT
 from bench.gen.ids import alnum, iso, uuid4
+from bench.gen.ledger import loaded
 from bench.gen.output import dumps, gz
 from bench.gen.record import Record
 from bench.gen.scenario import DAYS, START
@@ -83,6 +84,8 @@ def insights(w: ShapeWriter) -> None:
         ikey,
         gz(dumps({"Records": ins})),
         f"Insights, {len(ins)} records (Start/End of two insights)",
+        "s3-delivery",
+        loaded(ins),
     )
 
 
@@ -92,13 +95,13 @@ def digest(w: ShapeWriter, files: list[Delivery]) -> None:
     listed = [f for f in files if f.delivered.date() == day.date()][:6]
     digest_time = listed[-1].delivered + timedelta(hours=1)
     log_files = []
-    for key, recs, _ in listed:
-        body = dumps({"Records": recs})
-        times = sorted(r["eventTime"] for r in recs)
+    for f in listed:
+        body = dumps({"Records": f.records})
+        times = sorted(r["eventTime"] for r in f.records)
         log_files.append(
             {
                 "s3Bucket": LOG_BUCKET,
-                "s3Object": key,
+                "s3Object": f.key,
                 "hashValue": hashlib.sha256(body).hexdigest(),
                 "hashAlgorithm": "SHA-256",
                 "newestEventTime": times[-1],
@@ -127,4 +130,11 @@ def digest(w: ShapeWriter, files: list[Delivery]) -> None:
         "previousDigestSignature": None,
         "logFiles": log_files,
     }
-    w.write(dkey, gz(dumps(content)), f"digest, no Records ({len(log_files)} logFiles listed)")
+    w.write(
+        dkey,
+        gz(dumps(content)),
+        f"digest, no Records ({len(log_files)} logFiles listed)",
+        "digest",
+        status="skipped",
+        why="CloudTrail digest file (hashes of log files, no events)",
+    )
