@@ -13,23 +13,17 @@ from typing import Any
 
 import orjson
 
-from bench.gen.benchworld import BENCH_DAYS, BENCH_REGIONS, BENCH_START, BenchWorld
+from bench.gen import benchworld
+from bench.gen.benchworld import BENCH_DAYS, BENCH_REGIONS, BENCH_START
 from bench.gen.delivery import trail_key
 from bench.gen.ids import alnum
 from bench.gen.output import SIGNATURE, check_out_dir, compress_fast, write_bytes
-
-_WORLD: BenchWorld | None = None
-
-
-def _init_world(seed: int) -> None:
-    global _WORLD
-    _WORLD = BenchWorld(seed)
 
 
 def bench_file(job: tuple[Path, int, int, int, str, int]) -> tuple[int, int]:
     """Build, compress and write one benchmark delivery file; return (records, bytes)."""
     out, seed, index, n, region, t0 = job
-    world = _WORLD if _WORLD is not None else BenchWorld(seed)
+    world = benchworld.world(seed)
     rng = random.Random(seed * 1_000_003 + index)
     recs = world.records(rng, n, region, t0)
     body = compress_fast(orjson.dumps({"Records": recs}))
@@ -58,7 +52,7 @@ def write_bench(
         slot = int(BENCH_START.timestamp()) // 300 + i * span // nfiles + 1
         jobs.append((out, seed, i, n, rng.choices(regions, weights)[0], slot * 300))
     workers = workers or os.cpu_count() or 1
-    with multiprocessing.get_context("fork").Pool(workers, _init_world, (seed,)) as pool:
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         results = pool.map(bench_file, jobs, chunksize=8)
     written = sum(r[0] for r in results)
     size = sum(r[1] for r in results)
@@ -68,7 +62,7 @@ def write_bench(
         "files": nfiles,
         "bytes": size,
         "seed": seed,
-        "principals": len(BenchWorld(seed).principals),
+        "principals": len(benchworld.world(seed).principals),
         "seconds": round(elapsed, 1),
     }
     (out / "README.md").write_text(

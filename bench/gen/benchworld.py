@@ -6,6 +6,7 @@ same world from the seed, then draws records from it with its own generator.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from datetime import UTC, datetime
@@ -143,12 +144,26 @@ SERVICE_HOSTS = (
 OCTETS = ((3, 223), (0, 255), (0, 255), (1, 254))
 
 
-class BenchWorld:
-    """The fixed cast of the benchmark set: principals, addresses, calls (same in every worker)."""
+class _Stamps(dict[int, str]):
+    """eventTime strings of the seconds after ``base``, each formatted when first drawn."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, base: int) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, second: int) -> str:
+        value = self[second] = iso(datetime.fromtimestamp(self.base + second, UTC))
+        return value
+
+
+class BenchWorld:
+    """The fixed cast of one account: principals, addresses, calls (same in every worker)."""
+
+    def __init__(self, seed: int, account: str = ACCOUNT) -> None:
         rng = random.Random(seed)
         self.seed = seed
+        self.account = account
+        self._regions: dict[str, tuple[list[tuple[str, str, bool]], dict[str, Any]]] = {}
         catalog = bench_catalog(rng)
         self.global_calls = [c for c in catalog if c[0] in GLOBAL_SOURCES]
         self.regional_calls = [c for c in catalog if c[0] not in GLOBAL_SOURCES]
@@ -161,7 +176,7 @@ class BenchWorld:
             kind = i % 10
             if kind < 3:
                 name = f"user{i:03d}"
-                ident = iam_user(name, unique_id(rng, "AIDA"), key_id(rng, "AKIA"))
+                ident = iam_user(name, unique_id(rng, "AIDA"), key_id(rng, "AKIA"), account=account)
             elif kind < 9:
                 role = f"app-role-{i % 23:02d}"
                 session = f"i-{hexid(rng)}" if kind < 5 else f"session-{hexid(rng, 8)}"
@@ -172,6 +187,7 @@ class BenchWorld:
                     key_id(rng, "ASIA"),
                     BENCH_START,
                     ec2=kind < 5,
+                    account=account,
                 )
                 ident["sessionContext"]["attributes"]["creationDate"] = created
             else:
@@ -203,19 +219,26 @@ class BenchWorld:
             self.params[name] = req
         self.responses = {n: {"requestId": "", "_return": True} for _, n, r in catalog if not r}
 
+    def region(self, region: str) -> tuple[list[tuple[str, str, bool]], dict[str, Any]]:
+        """Return the calls made in ``region`` (global services only in us-east-1) and their TLS."""
+        if region not in self._regions:
+            calls = self.regional_calls + (self.global_calls if region == "us-east-1" else [])
+            tls = {
+                source: {
+                    "tlsVersion": "TLSv1.3",
+                    "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                    "clientProvidedHostHeader": host_header(source, region),
+                }
+                for source, _, _ in calls
+            }
+            self._regions[region] = (calls, tls)
+        return self._regions[region]
+
     def records(self, rng: random.Random, n: int, region: str, t0: int) -> list[Record]:
         """Return ``n`` records of ``region`` with times in the 300 seconds before ``t0``."""
         bits = rng.getrandbits
-        calls = self.regional_calls + (self.global_calls if region == "us-east-1" else [])
-        seconds = [iso(datetime.fromtimestamp(t0 - 300 + s, UTC)) for s in range(300)]
-        tls = {
-            source: {
-                "tlsVersion": "TLSv1.3",
-                "cipherSuite": "TLS_AES_128_GCM_SHA256",
-                "clientProvidedHostHeader": host_header(source, region),
-            }
-            for source, _, _ in calls
-        }
+        calls, tls = self.region(region)
+        seconds = _Stamps(t0 - 300)
         recs: list[Record] = []
         for _ in range(n):
             ident, addrs, ua = self.principals[self.who[bits(12)]]
@@ -248,9 +271,15 @@ class BenchWorld:
             rec["readOnly"] = read
             rec["eventType"] = "AwsApiCall"
             rec["managementEvent"] = True
-            rec["recipientAccountId"] = ACCOUNT
+            rec["recipientAccountId"] = self.account
             rec["eventCategory"] = "Management"
             if not ip.endswith("amazonaws.com"):
                 rec["tlsDetails"] = tls[source]
             recs.append(rec)
         return recs
+
+
+@functools.cache
+def world(seed: int, account: str = ACCOUNT) -> BenchWorld:
+    """Return the world of ``account``, built once per process."""
+    return BenchWorld(seed, account)

@@ -20,13 +20,14 @@ def iam_user(
     *,
     session_created: datetime | None = None,
     mfa: bool = False,
+    account: str = ACCOUNT,
 ) -> dict[str, Any]:
     """Return the userIdentity of an IAM user, with a sessionContext for console sessions."""
     ident: dict[str, Any] = {
         "type": "IAMUser",
         "principalId": pid,
-        "arn": f"arn:aws:iam::{ACCOUNT}:user/{name}",
-        "accountId": ACCOUNT,
+        "arn": f"arn:aws:iam::{account}:user/{name}",
+        "accountId": account,
     }
     if akid is not None:
         ident["accessKeyId"] = akid
@@ -55,14 +56,15 @@ def role_session(
     ec2: bool = False,
     web_identity: dict[str, Any] | None = None,
     source_identity: str | None = None,
+    account: str = ACCOUNT,
 ) -> dict[str, Any]:
     """Return the userIdentity of an assumed-role session (SSO, CI, instance or plain)."""
     context: dict[str, Any] = {
         "sessionIssuer": {
             "type": "Role",
             "principalId": role_pid,
-            "arn": f"arn:aws:iam::{ACCOUNT}:role/{path}{role}",
-            "accountId": ACCOUNT,
+            "arn": f"arn:aws:iam::{account}:role/{path}{role}",
+            "accountId": account,
             "userName": role,
         },
         "webIdFederationData": web_identity or {},
@@ -75,8 +77,8 @@ def role_session(
     return {
         "type": "AssumedRole",
         "principalId": f"{role_pid}:{session}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}",
-        "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
+        "accountId": account,
         "accessKeyId": akid,
         "sessionContext": context,
     }
