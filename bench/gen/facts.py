@@ -61,6 +61,7 @@ def counts(events: list[Record]) -> dict[str, Any]:
     """Return the breakdowns of the distinct events."""
     out: dict[str, Any] = {name: tally(events, fn) for name, fn in COUNTERS.items()}
     out["errors"] = sum(1 for r in events if r.get("errorCode"))
+    out["errors_by_event_name"] = tally((r for r in events if r.get("errorCode")), event_name)
     out["read_only"] = sum(1 for r in events if r.get("readOnly") is True)
     out["console_login_failures"] = sum(
         1 for r in events if (r.get("responseElements") or {}).get("ConsoleLogin") == "Failure"
@@ -97,6 +98,27 @@ def load_facts(ledger: Ledger) -> dict[str, Any]:
     }
 
 
+def event_summary(rec: Record, step: str) -> dict[str, Any]:
+    """The fields a responder pivots on, of one incident event, as the generator wrote them."""
+    ident = rec.get("userIdentity") or {}
+    issued = ((rec.get("responseElements") or {}).get("credentials") or {}).get("accessKeyId")
+    return {
+        "id": rec.get("eventID"),
+        "step": step,
+        "time": event_time(rec),
+        "name": event_name(rec),
+        "source": rec.get("eventSource"),
+        "ip": rec.get("sourceIPAddress"),
+        "key": ident.get("accessKeyId") or None,
+        "arn": ident.get("arn"),
+        "user": ident.get("userName"),
+        "region": rec.get("awsRegion"),
+        "error": rec.get("errorCode"),
+        "read_only": rec.get("readOnly"),
+        "issued_key": issued,
+    }
+
+
 def incident_facts(events: list[Record], facts: IncidentFacts) -> dict[str, Any]:
     """Return the incident's pivots, its events, and its steps with their events."""
     wanted = set(facts.event_ids)
@@ -113,6 +135,8 @@ def incident_facts(events: list[Record], facts: IncidentFacts) -> dict[str, Any]
         }
         for name, ids in facts.steps
     ]
+    step_of = {eid: name for name, ids in facts.steps for eid in ids}
+    out["events"] = [event_summary(rec, step_of[rec["eventID"]]) for rec in mine]
     out["by_source_ip"] = tally(mine, COUNTERS["by_source_ip"])
     out["by_access_key"] = tally(mine, COUNTERS["by_access_key"])
     out["by_event_name"] = tally(mine, event_name)

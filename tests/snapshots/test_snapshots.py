@@ -1,4 +1,8 @@
-"""Snapshots of the main screen on the sample incident, at the two sizes responders use."""
+"""Snapshots of the explorer on the sample incident, at the two sizes responders use.
+
+Each input is snapshotted with text typed in it: a prompt that draws but shows no text
+once passed every widget test.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from textual.pilot import Pilot
 from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig
 from tests.conftest import SAMPLE_LOGS
-from tests.ui.test_app import settle
+from tests.ui.pilot import settle, type_text
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def _app() -> CtirApp:
+    return CtirApp(ExplorerConfig([str(SAMPLE_LOGS)]))
 
 
 async def _loaded(pilot: Pilot[Any]) -> None:
@@ -19,7 +29,28 @@ async def _loaded(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.parametrize("size", SIZES)
 def test_main_screen(snap_compare: Any, size: tuple[int, int]) -> None:
-    app = CtirApp(ExplorerConfig([str(SAMPLE_LOGS)]))
-    assert snap_compare(app, terminal_size=size, run_before=_loaded)
+    assert snap_compare(_app(), terminal_size=size, run_before=_loaded)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter_prompt_with_typed_text(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def typed(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("equals_sign")
+        await type_text(pilot, "principal backup-sync")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=typed)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_prompt_with_typed_text(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def typed(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "185.220.101.47")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=typed)
