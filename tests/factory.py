@@ -10,6 +10,9 @@ from typing import Any
 
 import orjson
 
+from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, load_paths
+from ctir_tui.engine.pipeline.report import FileReport
+
 ACCOUNT = "111122223333"
 
 
@@ -88,3 +91,21 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def load(*paths: Path, cache: Path | None = None) -> LoadResult:
+    """Load ``paths`` (with a cache only when given one); the figures must reconcile."""
+    options = LoadOptions(use_cache=cache is not None, cache_dir=cache)
+    result = load_paths(list(paths), options)
+    assert result.report.reconciles, result.report
+    return result
+
+
+def names(result: LoadResult) -> list[str]:
+    """The event names of a load, in frame order."""
+    return [str(n) for n in result.frame.get_column("event_name").to_list()]
+
+
+def file_report(result: LoadResult, suffix: str) -> FileReport:
+    """The report of the one file whose path ends in ``suffix``."""
+    return next(f for f in result.report.files if f.path.endswith(suffix))

@@ -26,10 +26,11 @@ def logs(tmp_path: Path) -> Path:
     write_s3(
         folder / "a.json.gz",
         [
-            record(1),
-            record(2, eventName="CreateUser", readOnly=False, **attacker),
-            record(3, eventName="CreateAccessKey", readOnly=False, **attacker),
+            # Delivered out of order, as CloudTrail does: ctir orders by time.
             record(4, eventName="StopLogging", eventSource="cloudtrail.amazonaws.com", **attacker),
+            record(1),
+            record(3, eventName="CreateAccessKey", readOnly=False, **attacker),
+            record(2, eventName="CreateUser", readOnly=False, **attacker),
         ],
     )
     write_jsonl(

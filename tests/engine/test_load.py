@@ -1,4 +1,4 @@
-"""The engine: every input shape, every failure kind, reconciliation, dedup, salvage, cache."""
+"""The loader: every failure kind, reconciliation, dedup, salvage, raw records, cache."""
 
 from __future__ import annotations
 
@@ -16,317 +16,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctir_tui.engine.pipeline.discover import MissingPathError
-from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
+from ctir_tui.engine.pipeline.load import LoadOptions, Progress, load_paths
 from ctir_tui.engine.pipeline.parse import LoadCancelled
 from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.schema import EVENT_SCHEMA
 from tests.factory import (
     dumps,
+    file_report,
+    load,
     lookup_item,
+    names,
     record,
     write_jsonl,
     write_s3,
-    zip_bytes,
 )
-
-
-def load(*paths: Path, cache: Path | None = None) -> LoadResult:
-    options = LoadOptions(use_cache=cache is not None, cache_dir=cache)
-    result = load_paths(list(paths), options)
-    assert result.report.reconciles, result.report
-    return result
-
-
-def names(result: LoadResult) -> list[str]:
-    return result.frame.get_column("event_name").to_list()
-
-
-def file_report(result: LoadResult, suffix: str) -> Any:
-    return next(f for f in result.report.files if f.path.endswith(suffix))
-
-
-# --- shapes -------------------------------------------------------------------------------
-
-
-def test_s3_delivery_gz_and_plain_pretty(tmp_path: Path) -> None:
-    write_s3(tmp_path / "a.json.gz", [record(1), record(2, eventName="CreateUser")])
-    write_s3(tmp_path / "b.json", [record(3, eventName="StopLogging")], gz=False, pretty=True)
-    result = load(tmp_path)
-    assert names(result) == ["ListUsers", "CreateUser", "StopLogging"]
-    assert {f.shape for f in result.report.files} == {"s3-delivery"}
-
-
-def test_shape_is_detected_by_content_not_name(tmp_path: Path) -> None:
-    # A gzip file called .txt and a JSON file with no extension still load.
-    (tmp_path / "logs.txt").write_bytes(gzip.compress(dumps({"Records": [record(1)]})))
-    (tmp_path / "export").write_bytes(dumps([record(2)]))
-    assert sorted(names(load(tmp_path))) == ["ListUsers", "ListUsers"]
-
-
-def test_json_array_and_json_lines(tmp_path: Path) -> None:
-    (tmp_path / "array.json").write_bytes(dumps([record(1), record(2)], pretty=True))
-    write_jsonl(tmp_path / "lines.jsonl", [record(3), record(4), record(5)])
-    result = load(tmp_path)
-    assert result.frame.height == 5
-    assert file_report(result, "array.json").shape == "json-array"
-    assert file_report(result, "lines.jsonl").shape == "json-lines"
-
-
-def test_lookup_events_pages_concatenated_and_lines(tmp_path: Path) -> None:
-    page1 = {"Events": [lookup_item(record(1)), lookup_item(record(2))], "NextToken": "x"}
-    page2 = {"Events": [lookup_item(record(3, eventName="ConsoleLogin"))]}
-    (tmp_path / "pages.json").write_bytes(dumps(page1, pretty=True) + b"\n" + dumps(page2))
-    write_jsonl(tmp_path / "items.jsonl", [lookup_item(record(4)), lookup_item(record(5))])
-    result = load(tmp_path)
-    assert result.frame.height == 5
-    # Times come from the decoded record, not the item's local-time EventTime.
-    times = result.frame.get_column("time").dt.strftime("%H:%M:%S").to_list()
-    assert times == ["10:00:01", "10:00:02", "10:00:03", "10:00:04", "10:00:05"]
-    assert "ConsoleLogin" in names(result)
-
-
-def test_cloudwatch_shapes(tmp_path: Path) -> None:
-    filter_log = {
-        "events": [
-            {"logStreamName": "s", "timestamp": 1, "message": dumps(record(1)).decode()},
-            {"logStreamName": "s", "timestamp": 2, "message": dumps(record(2)).decode()},
-        ],
-        "searchedLogStreams": [],
-    }
-    (tmp_path / "filter.json").write_bytes(dumps(filter_log))
-    envelope = {
-        "messageType": "DATA_MESSAGE",
-        "logGroup": "g",
-        "logEvents": [{"id": "1", "timestamp": 3, "message": dumps(record(3)).decode()}],
-    }
-    (tmp_path / "sub.gz").write_bytes(gzip.compress(dumps(envelope)))
-    lines = [f"2026-03-01T10:00:0{i}.000Z {dumps(record(10 + i)).decode()}" for i in range(3)]
-    (tmp_path / "export.txt").write_text("\n".join(lines) + "\n")
-    result = load(tmp_path)
-    assert result.frame.height == 6
-    assert file_report(result, "export.txt").shape == "cloudwatch-export-lines"
-    assert file_report(result, "sub.gz").shape == "cloudwatch-subscription"
-
-
-def test_insight_record_takes_name_from_insight_details(tmp_path: Path) -> None:
-    insight = {
-        "eventVersion": "1.07",
-        "eventTime": "2026-03-01T10:00:00Z",
-        "awsRegion": "us-east-1",
-        "eventID": "insight-1",
-        "eventType": "AwsCloudTrailInsight",
-        "recipientAccountId": "111122223333",
-        "sharedEventID": "x",
-        "insightDetails": {
-            "state": "Start",
-            "eventSource": "iam.amazonaws.com",
-            "eventName": "DeleteAccessKey",
-            "insightType": "ApiCallRateInsight",
-        },
-        "eventCategory": "Insight",
-    }
-    write_s3(tmp_path / "insight.json.gz", [insight])
-    row = load(tmp_path).frame.row(0, named=True)
-    assert row["event_name"] == "DeleteAccessKey"
-    assert row["event_source"] == "iam.amazonaws.com"
-    assert row["event_type"] == "AwsCloudTrailInsight"
-    assert row["principal"] is None
-
-
-def test_digest_and_non_logs_are_skipped_and_counted(tmp_path: Path) -> None:
-    digest = {"digestStartTime": "2026-03-01T10:00:00Z", "logFiles": []}
-    (tmp_path / "digest.json.gz").write_bytes(gzip.compress(dumps(digest)))
-    (tmp_path / "notes.txt").write_text("analyst notes: check alice\n")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    (tmp_path / "package.json").write_bytes(dumps({"name": "x", "version": "1"}))
-    (tmp_path / "empty.json").write_bytes(b"")
-    write_s3(tmp_path / "real.json.gz", [record(1)])
-    result = load(tmp_path)
-    assert result.frame.height == 1
-    reasons = {Path(f.path).name: f.reason for f in result.report.files if f.status == "skipped"}
-    assert set(reasons) == {
-        "digest.json.gz",
-        "notes.txt",
-        "image.png",
-        "package.json",
-        "empty.json",
-    }
-    assert "digest" in (reasons["digest.json.gz"] or "")
-    assert "binary" in (reasons["image.png"] or "")
-
-
-def test_zip_archive_is_read_in_place(tmp_path: Path) -> None:
-    member = gzip.compress(dumps({"Records": [record(1), record(2)]}))
-    archive = tmp_path / "evidence.zip"
-    archive.write_bytes(zip_bytes({"AWSLogs/a.json.gz": member, "README": b"hello"}))
-    result = load(archive)
-    assert result.frame.height == 2
-    paths = {f.path: f.status for f in result.report.files}
-    assert paths[f"{archive}!AWSLogs/a.json.gz"] == "read"
-    assert paths[f"{archive}!README"] == "skipped"
-    assert set(result.frame.get_column("source_file")) == {f"{archive}!AWSLogs/a.json.gz"}
-
-
-def test_records_without_event_time_use_at_timestamp_and_none_are_dropped(tmp_path: Path) -> None:
-    logstash = record(1)
-    del logstash["eventTime"]
-    logstash["@timestamp"] = "2026-03-01T09:00:00.123Z"
-    timeless = record(2)
-    del timeless["eventTime"]
-    write_jsonl(tmp_path / "x.jsonl", [logstash, timeless])
-    result = load(tmp_path)
-    assert result.frame.height == 2
-    assert result.report.no_time == 1
-    # Events without a time sort last.
-    assert result.frame.get_column("time").to_list()[-1] is None
-    assert str(result.frame.get_column("time")[0]) == "2026-03-01 09:00:00.123000+00:00"
-
-
-def test_several_paths_files_and_folders(tmp_path: Path) -> None:
-    a = write_s3(tmp_path / "one" / "a.json.gz", [record(1)])
-    write_s3(tmp_path / "two" / "b.json.gz", [record(2)])
-    assert load(a, tmp_path / "two").frame.height == 2
-
-
-def test_missing_path_raises(tmp_path: Path) -> None:
-    with pytest.raises(MissingPathError, match="no such file"):
-        load_paths([tmp_path / "nope"], LoadOptions(use_cache=False))
-
-
-def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
-    write_s3(tmp_path / "logs" / "a.json.gz", [record(1)])
-    os.symlink(tmp_path / "logs", tmp_path / "logs" / "loop")
-    result = load(tmp_path)
-    assert result.frame.height == 1
-
-
-# --- the record -------------------------------------------------------------------------
-
-
-def test_principal_normalisation_per_identity_type(tmp_path: Path) -> None:
-    assumed = {
-        "type": "AssumedRole",
-        "principalId": "AROAEXAMPLE:session-1",
-        "arn": "arn:aws:sts::111122223333:assumed-role/Admin/session-1",
-        "accountId": "111122223333",
-        "accessKeyId": "ASIAEXAMPLE000000001",
-        "sessionContext": {
-            "sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/Admin"},
-            "attributes": {"mfaAuthenticated": "true", "creationDate": "x"},
-            "sourceIdentity": "alice@example.com",
-        },
-    }
-    records = [
-        record(
-            1,
-            userIdentity={
-                "type": "Root",
-                "arn": "arn:aws:iam::111122223333:root",
-                "accountId": "111122223333",
-                "principalId": "111122223333",
-            },
-        ),
-        record(2, userIdentity=assumed),
-        record(3, userIdentity={"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}),
-        record(
-            4,
-            userIdentity={
-                "type": "IdentityCenterUser",
-                "accountId": "111122223333",
-                "onBehalfOf": {"userId": "9067-user"},
-            },
-        ),
-        record(
-            5,
-            userIdentity={
-                "type": "IAMUser",
-                "accountId": "111122223333",
-                "accessKeyId": "",
-                "userName": "HIDDEN_DUE_TO_SECURITY_REASONS",
-            },
-        ),
-    ]
-    write_s3(tmp_path / "a.json.gz", records)
-    rows = load(tmp_path).frame.to_dicts()
-    assert [r["principal"] for r in rows] == [
-        "arn:aws:iam::111122223333:root",
-        "arn:aws:sts::111122223333:assumed-role/Admin/session-1",
-        "ec2.amazonaws.com",
-        "9067-user",
-        "HIDDEN_DUE_TO_SECURITY_REASONS",
-    ]
-    assert rows[1]["session_issuer_arn"] == "arn:aws:iam::111122223333:role/Admin"
-    assert rows[1]["source_identity"] == "alice@example.com"
-    assert rows[1]["mfa"] is True
-    assert rows[4]["access_key_id"] is None  # "" is no key
-
-
-def test_console_login_mfa_and_assume_role_issued_key(tmp_path: Path) -> None:
-    login = record(
-        1,
-        eventName="ConsoleLogin",
-        eventType="AwsConsoleSignIn",
-        eventSource="signin.amazonaws.com",
-        responseElements={"ConsoleLogin": "Success"},
-        additionalEventData={"MFAUsed": "NO", "LoginTo": "https://console.aws.amazon.com"},
-    )
-    assume = record(
-        2,
-        eventName="AssumeRole",
-        eventSource="sts.amazonaws.com",
-        responseElements={
-            "credentials": {
-                "accessKeyId": "ASIANEWKEY0000000001",
-                "expiration": "x",
-                "sessionToken": "y",
-            }
-        },
-    )
-    write_s3(tmp_path / "a.json.gz", [login, assume])
-    rows = load(tmp_path).frame.to_dicts()
-    assert rows[0]["console_login"] == "Success"
-    assert rows[0]["mfa"] is False
-    assert rows[1]["issued_access_key_id"] == "ASIANEWKEY0000000001"
-
-
-def test_odd_types_do_not_break_a_file(tmp_path: Path) -> None:
-    # readOnly as a string, a numeric region and a userIdentity that is a string:
-    # the file falls back to the tolerant parser, and every record still loads.
-    records = [
-        record(1, readOnly="true"),
-        record(2, awsRegion=7),
-        record(3, userIdentity="weird"),
-        record(4, responseElements={"credentials": "redacted"}),
-    ]
-    write_s3(tmp_path / "a.json.gz", records)
-    result = load(tmp_path)
-    assert result.frame.height == 4
-    assert result.frame.get_column("read_only").to_list() == [True, True, True, True]
-    assert result.frame.get_column("region").to_list()[1] == "7"
-
-
-def test_time_forms(tmp_path: Path) -> None:
-    forms = [
-        "2026-03-01T10:00:00Z",
-        "2026-03-01T10:00:00.250Z",
-        "2026-03-01T12:00:00+02:00",
-        "2026-03-01 21:00:00+11:00",
-        "2026-03-01T10:00:00",
-        "not a time",
-    ]
-    write_jsonl(tmp_path / "t.jsonl", [record(i, eventTime=f) for i, f in enumerate(forms)])
-    frame = load(tmp_path).frame
-    got = frame.sort("event_id").get_column("time").dt.strftime("%H:%M:%S%.3f").to_list()
-    assert got == [
-        "10:00:00.000",
-        "10:00:00.250",
-        "10:00:00.000",
-        "10:00:00.000",
-        "10:00:00.000",
-        None,
-    ]
-
 
 # --- problems, reconciliation, dedup, salvage -----------------------------------------
 
@@ -366,8 +69,8 @@ def test_missing_comma_between_records_loses_nothing(tmp_path: Path) -> None:
     assert result.frame.height == 3
     report = file_report(result, "broken.json")
     assert report.status == "read"
-    assert "salvaged 3 records" in report.salvage
-    assert "line" in report.salvage
+    assert "salvaged 3 records" in str(report.salvage)
+    assert "line" in str(report.salvage)
 
 
 def test_garbage_in_the_middle_salvages_before_and_after(tmp_path: Path) -> None:
@@ -391,8 +94,8 @@ def test_garbage_in_the_middle_salvages_before_and_after(tmp_path: Path) -> None
         "evt-00000004",
     ]
     report = file_report(result, "damaged.json")
-    assert "salvaged 3 records" in report.salvage
-    assert "bytes lost" in report.salvage
+    assert "salvaged 3 records" in str(report.salvage)
+    assert "bytes lost" in str(report.salvage)
 
 
 def test_unrecoverable_json_fails_with_position(tmp_path: Path) -> None:
@@ -401,7 +104,7 @@ def test_unrecoverable_json_fails_with_position(tmp_path: Path) -> None:
     result = load(tmp_path)
     bad = file_report(result, "bad.json")
     assert bad.status == "failed"
-    assert "line 1" in bad.reason
+    assert "line 1" in str(bad.reason)
     assert result.frame.height == 1
 
 
@@ -412,7 +115,7 @@ def test_truncated_gzip_salvages_the_readable_prefix(tmp_path: Path) -> None:
     result = load(tmp_path)
     report = file_report(result, "cut.jsonl.gz")
     assert report.status == "read"
-    assert "corrupt gzip" in report.salvage
+    assert "corrupt gzip" in str(report.salvage)
     assert 0 < result.frame.height < 200
 
 

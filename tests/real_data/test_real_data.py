@@ -69,3 +69,20 @@ def test_malformed_datadog_file_loses_no_record(loaded: LoadResult) -> None:
     assert "line 112" in damaged.salvage
     # Datadog moves the address out of the record; it is still found.
     assert frame.get_column("source_ip").null_count() == 0
+
+
+def test_stratus_set_filters_and_order(loaded: LoadResult) -> None:
+    # Counted with a plain json walk of the files, as jq would:
+    #   jq '[.Records[] | select(.errorCode)] | length' invictus-stratus/*.json | paste -sd+ | bc
+    from ctir_tui.engine.query.filters import Filters
+    from ctir_tui.engine.query.language import make
+
+    frame = rows_from(loaded, "invictus-stratus")
+    times = frame.get_column("time")
+    assert times.is_sorted()
+    assert times.min().strftime("%Y-%m-%dT%H:%M:%SZ") == "2023-07-10T11:42:18Z"  # type: ignore[union-attr]
+    assert times.max().strftime("%Y-%m-%dT%H:%M:%SZ") == "2023-07-10T12:37:50Z"  # type: ignore[union-attr]
+    assert Filters((make("errors"),)).apply(frame).height == 300
+    assert Filters((make("ip", "192.168.10.20"),)).apply(frame).height == 2154
+    assert Filters((make("event", "GetCallerIdentity"),)).apply(frame).height == 15
+    assert Filters((make("ip", "10.8.8.0/24"),)).apply(frame).height == 281

@@ -14,7 +14,7 @@ import orjson
 
 from ctir_tui.engine.readers.base import Item, Parsed, Reader
 from ctir_tui.engine.readers.elements import classify
-from ctir_tui.engine.readers.framing import split_lines
+from ctir_tui.engine.readers.framing import item_texts, split_lines
 
 
 def read_lines(
@@ -55,7 +55,13 @@ def read_lines(
         good += 1
         if isinstance(value, dict) and isinstance(value.get("Records"), list):
             # One delivery object per line (e.g. `jq -c .` of several files).
-            parsed.items.extend(classify(element) for element in value["Records"])
+            items = [classify(element) for element in value["Records"]]
+            if want_raw:
+                texts = item_texts(body)
+                if texts is not None and len(texts) == len(items):
+                    for item, raw in zip(items, texts, strict=True):
+                        item.raw = raw if item.record is not None else None
+            parsed.items.extend(items)
             continue
         item = classify(value)
         if want_raw and item.raw is None and item.record is not None:
