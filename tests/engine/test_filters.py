@@ -13,18 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctir_tui.cli.options import add_filter_options, filters_from_args
-from ctir_tui.engine.query.clauses import (
-    AnyOfClause,
-    Clause,
-    ErrorsClause,
-    ReadOnlyClause,
-    TacticClause,
-    field_clause,
-    session_clause,
-    window,
-)
+from ctir_tui.engine.query.clauses import Clause, ErrorsClause, ReadOnlyClause, TacticClause
+from ctir_tui.engine.query.field_clauses import AnyOfClause, field_clause, session_clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.language import make
+from ctir_tui.engine.query.time_clauses import window
 from ctir_tui.engine.query.values import FILTER_ERRORS, globs_regex
 from ctir_tui.engine.schema import EVENT_SCHEMA
 from ctir_tui.engine.times import format_time, parse_user_time

@@ -22,7 +22,7 @@ import polars as pl
 
 from ctir_tui import __version__, paths
 from ctir_tui.engine.pipeline.report import FileReport
-from ctir_tui.engine.schema import EVENT_SCHEMA
+from ctir_tui.engine.schema import EVENT_SCHEMA, FILE_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
 CACHE_FORMAT = 4
@@ -86,9 +86,9 @@ def read_rows(folder: Path, file_ids: dict[int, int], cached_files: int) -> pl.D
     old = pl.Series("old", list(file_ids), dtype=pl.UInt32)
     lf = pl.scan_parquet(folder / "frame.parquet")
     if len(file_ids) < cached_files:
-        lf = lf.filter(pl.col("file_id").is_in(old.implode()))
+        lf = lf.filter(pl.col(FILE_ID).is_in(old.implode()))
     if any(k != v for k, v in file_ids.items()):
-        lf = lf.with_columns(pl.col("file_id").replace_strict(file_ids, return_dtype=pl.UInt32))
+        lf = lf.with_columns(pl.col(FILE_ID).replace_strict(file_ids, return_dtype=pl.UInt32))
     return lf.collect()
 
 

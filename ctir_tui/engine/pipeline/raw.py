@@ -18,6 +18,7 @@ import polars as pl
 from ctir_tui.engine.pipeline.discover import SourceFile, read_source
 from ctir_tui.engine.pipeline.inflate import decompress
 from ctir_tui.engine.readers.registry import parse_bytes
+from ctir_tui.engine.schema import FILE_ID, REC_INDEX
 
 _CACHE_FILES = 16
 
@@ -85,11 +86,11 @@ class RawStore:
         # Each file is decoded once and dropped after its last row, so memory holds only
         # the files whose time ranges overlap, not the whole export.
         last = dict(
-            frame.with_row_index("row").group_by("file_id").agg(pl.col("row").max()).iter_rows()
+            frame.with_row_index("row").group_by(FILE_ID).agg(pl.col("row").max()).iter_rows()
         )
         open_files: dict[int, list[str | None]] = {}
-        ids = frame.get_column("file_id").to_list()
-        idx = frame.get_column("rec_index").to_list()
+        ids = frame.get_column(FILE_ID).to_list()
+        idx = frame.get_column(REC_INDEX).to_list()
         for row, (file_id, rec_index) in enumerate(zip(ids, idx, strict=True)):
             texts = open_files.get(file_id)
             if texts is None:

@@ -14,8 +14,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import ClassVar, Final, Self
+from typing import ClassVar, Final, NamedTuple, Self
 
 import polars as pl
 
@@ -29,9 +28,7 @@ from ctir_tui.engine.query.values import (
     globs_regex,
     ip_parts,
     ip_target,
-    shown,
 )
-from ctir_tui.engine.times import format_time, is_duration, parse_point
 
 #: Columns searched by a principal clause.
 PRINCIPAL_COLUMNS: Final = (
@@ -57,8 +54,14 @@ TEXT_COLUMNS: Final = (
     c.ACCESS_KEY_ID,
     c.USER_NAME,
 )
-#: Columns a field clause may name.
-FIELD_COLUMNS: Final = frozenset(c.EVENT_SCHEMA) | {c.TACTICS, c.TACTICS_EXTENDED}
+
+
+class Typed(NamedTuple):
+    """What a user typed for a clause: the value, how to name it in errors, the tactics."""
+
+    value: str
+    what: str
+    known_tactics: Sequence[str] | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +107,11 @@ class Clause(ABC):
         known_tactics: Sequence[str] | None = None,
     ) -> Clause:
         """Build the clause from a user's text (``what`` names it in errors)."""
+        return cls.parse(Typed(clean(value), what or cls.word, known_tactics), negate)
+
+    @classmethod
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
+        """Build the clause from validated UTF-8 text (see :meth:`from_text`)."""
         raise FilterError(f"'{cls.word}' cannot be typed")
 
 
@@ -114,16 +122,9 @@ class _ValueClause(Clause):
     value: str
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
-        """The value as typed, made valid UTF-8."""
-        return cls(value=clean(value), negate=negate)
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
+        """The value as typed."""
+        return cls(value=typed.value, negate=negate)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,18 +168,11 @@ class IpClause(_ValueClause):
             ip_target(part)
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
         """Validate every part, naming the option in errors."""
-        value = clean(value).strip()
+        value = typed.value.strip()
         for part in ip_parts(value):
-            ip_target(part, what or cls.word)
+            ip_target(part, typed.what)
         return cls(value=value, negate=negate)
 
     def test(self, ctx: Context) -> pl.Expr:
@@ -212,76 +206,6 @@ class IpClause(_ValueClause):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _TimeClause(_ValueClause):
-    """A bound on the event time; durations count back from the newest event."""
-
-    def __post_init__(self) -> None:
-        parse_point(self.value, None, self.word)
-
-    @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
-        """Keep durations as typed, times in canonical UTC form."""
-        text = clean(value).strip()
-        moment, bare_date = parse_point(text, None, what or cls.word)
-        if is_duration(text):
-            kept = re.sub(r"\s+", "", text).lower()
-        elif bare_date and cls is UntilClause:
-            kept = text  # "until DATE" means the whole day; keep that visible.
-        else:
-            kept = format_time(moment)
-        return cls(value=kept, negate=negate)
-
-    def moment(self, ctx: Context) -> tuple[pl.Expr, datetime, bool]:
-        """The time column, this clause's moment (durations resolved) and whether a date."""
-        time = ctx.require(c.TIME)
-        anchor = ctx.newest() if is_duration(self.value) else None
-        moment, bare_date = parse_point(self.value, anchor, self.word)
-        return time, moment, bare_date
-
-    def expr(self, ctx: Context) -> pl.Expr:
-        """Events without a time never pass a time bound, negated or not."""
-        test = self.test(ctx).fill_null(False)
-        return pl.col(c.TIME).is_not_null() & ~test if self.negate else test
-
-    def body(self) -> str:
-        """``since 6h``."""
-        return f"{self.word} {self.value}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SinceClause(_TimeClause):
-    """Events at or after a time."""
-
-    word: ClassVar[str] = "since"
-
-    def test(self, ctx: Context) -> pl.Expr:
-        """``time >= moment``."""
-        time, moment, _ = self.moment(ctx)
-        return time >= pl.lit(moment)
-
-
-@dataclass(frozen=True, kw_only=True)
-class UntilClause(_TimeClause):
-    """Events at or before a time (a bare date includes that whole day)."""
-
-    word: ClassVar[str] = "until"
-
-    def test(self, ctx: Context) -> pl.Expr:
-        """``time <= moment`` (``<`` the next midnight for a bare date)."""
-        time, moment, bare_date = self.moment(ctx)
-        if bare_date:
-            return time < pl.lit(moment + timedelta(days=1))
-        return time <= pl.lit(moment)
-
-
-@dataclass(frozen=True, kw_only=True)
 class EventClause(Clause):
     """Event name: any of several case-insensitive shell globs."""
 
@@ -295,20 +219,11 @@ class EventClause(Clause):
             glob_body(glob)
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
         """Split on ``|`` and ``,`` into several globs."""
-        globs = tuple(p.strip() for p in re.split(r"[|,]", clean(value)) if p.strip())
+        globs = tuple(p.strip() for p in re.split(r"[|,]", typed.value) if p.strip())
         if not globs:
-            raise FilterError(
-                f"bad {what or cls.word} value '': expected a name or a glob like Create*"
-            )
+            raise FilterError(f"bad {typed.what} value '': expected a name or a glob like Create*")
         return cls(globs=globs, negate=negate)
 
     def test(self, ctx: Context) -> pl.Expr:
@@ -329,18 +244,12 @@ class TacticClause(_ValueClause):
     word: ClassVar[str] = "tactic"
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
         """Spell the name as the mapping does, when the mapping is known."""
-        if not value.strip():
+        if not typed.value.strip():
             raise FilterError("bad tactic value '': expected a tactic name")
-        name = check_tactic(value, known_tactics) if known_tactics is not None else clean(value)
+        known = typed.known_tactics
+        name = check_tactic(typed.value, known) if known is not None else typed.value
         return cls(value=name, negate=negate)
 
     def test(self, ctx: Context) -> pl.Expr:
@@ -362,14 +271,7 @@ class ErrorsClause(Clause):
     word: ClassVar[str] = "errors"
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
         """Takes no value."""
         return cls(negate=negate)
 
@@ -390,14 +292,7 @@ class ReadOnlyClause(Clause):
     word: ClassVar[str] = "readonly"
 
     @classmethod
-    def from_text(
-        cls,
-        value: str,
-        *,
-        negate: bool = False,
-        what: str | None = None,
-        known_tactics: Sequence[str] | None = None,
-    ) -> Clause:
+    def parse(cls, typed: Typed, negate: bool) -> Clause:
         """Takes no value."""
         return cls(negate=negate)
 
@@ -408,84 +303,3 @@ class ReadOnlyClause(Clause):
     def body(self) -> str:
         """``-read-only``."""
         return "-read-only"
-
-
-def _check_column(column: str) -> None:
-    if column not in FIELD_COLUMNS:
-        raise FilterError(f"unknown column '{shown(column)}'")
-
-
-@dataclass(frozen=True, kw_only=True)
-class FieldClause(Clause):
-    """Exact match on one canonical column (``value`` None: the column is null)."""
-
-    column: str
-    value: str | None
-    word: ClassVar[str] = "field"
-
-    def __post_init__(self) -> None:
-        _check_column(self.column)
-
-    def test(self, ctx: Context) -> pl.Expr:
-        """``column == value`` (or ``is null``)."""
-        if self.value is None:
-            return ctx.require(self.column).is_null()
-        return ctx.equals(self.column, self.value)
-
-    def body(self) -> str:
-        """``column=value`` or ``column is null``."""
-        return f"{self.column} is null" if self.value is None else f"{self.column}={self.value}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class AnyOfClause(Clause):
-    """Any of several exact ``column == value`` pairs (a session: the key used or issued)."""
-
-    pairs: tuple[tuple[str, str], ...]
-    #: The name shown in the label (``session``); without it the pairs are shown.
-    name: str = ""
-    #: The value shown after the name.
-    shown: str = ""
-    word: ClassVar[str] = "any-of"
-
-    def __post_init__(self) -> None:
-        if not self.pairs:
-            raise FilterError("an any-of clause needs at least one column=value pair")
-        for column, _ in self.pairs:
-            _check_column(column)
-
-    def test(self, ctx: Context) -> pl.Expr:
-        """Any pair matches."""
-        return pl.any_horizontal([ctx.equals(col, v).fill_null(False) for col, v in self.pairs])
-
-    def body(self) -> str:
-        """``session=KEY`` or ``a=1|b=2``."""
-        if self.name:
-            return f"{self.name}={self.shown}"
-        return "|".join(f"{col}={v}" for col, v in self.pairs)
-
-
-def field_clause(column: str, value: str | None, *, negate: bool = False) -> FieldClause:
-    """A pivot clause ``column == value``; ``value=None`` matches rows where it is null.
-
-    Raises:
-        FilterError: ``column`` is not a canonical column.
-    """
-    return FieldClause(column=column, value=None if value is None else clean(value), negate=negate)
-
-
-def session_clause(access_key_id: str, *, negate: bool = False) -> AnyOfClause:
-    """The "session" pivot: events made with the key, or the AssumeRole that issued it."""
-    key = clean(access_key_id)
-    pairs = ((c.ACCESS_KEY_ID, key), (c.ISSUED_ACCESS_KEY_ID, key))
-    return AnyOfClause(pairs=pairs, name="session", shown=key, negate=negate)
-
-
-def window(moment_text: str, minutes: int = 15) -> tuple[SinceClause, UntilClause]:
-    """Since and until clauses for ``minutes`` either side of a canonical time text."""
-    moment, _ = parse_point(moment_text, None, "time")
-    span = timedelta(minutes=minutes)
-    return (
-        SinceClause(value=format_time(moment - span)),
-        UntilClause(value=format_time(moment + span)),
-    )

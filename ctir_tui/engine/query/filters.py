@@ -15,14 +15,9 @@ from datetime import datetime
 
 import polars as pl
 
-from ctir_tui.engine.query.clauses import (
-    Clause,
-    SinceClause,
-    TacticClause,
-    UntilClause,
-    _TimeClause,
-)
+from ctir_tui.engine.query.clauses import Clause, TacticClause
 from ctir_tui.engine.query.context import Context
+from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause, _TimeClause
 from ctir_tui.engine.query.values import check_tactic
 
 

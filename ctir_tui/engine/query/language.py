@@ -17,11 +17,10 @@ from ctir_tui.engine.query.clauses import (
     IpClause,
     PrincipalClause,
     ReadOnlyClause,
-    SinceClause,
     TacticClause,
     TextClause,
-    UntilClause,
 )
+from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause
 from ctir_tui.engine.query.values import FilterError
 
 #: Words accepted at the start of a filter, and the clause class each makes.

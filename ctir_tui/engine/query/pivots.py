@@ -12,13 +12,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.query.clauses import (
-    Clause,
-    PrincipalClause,
-    field_clause,
-    session_clause,
-    window,
-)
+from ctir_tui.engine.query.clauses import Clause, PrincipalClause
+from ctir_tui.engine.query.field_clauses import field_clause, session_clause
+from ctir_tui.engine.query.time_clauses import window
 from ctir_tui.engine.times import format_time
 
 #: JSON paths of a record and the canonical column holding the same value.

@@ -9,7 +9,6 @@ reads the evidence runs on the UI thread: workers answer with messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 import polars as pl
@@ -18,32 +17,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.case.marks import marked_rows
-from ctir_tui.engine.query.clauses import (
-    Clause,
-    ErrorsClause,
-    ReadOnlyClause,
-    TacticClause,
-    field_clause,
-)
+from ctir_tui.engine.query.clauses import Clause, ErrorsClause, ReadOnlyClause, TacticClause
+from ctir_tui.engine.query.field_clauses import field_clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.history import ViewHistory
-from ctir_tui.engine.query.lookup import first_at_or_after, locate, matching_rows
+from ctir_tui.engine.query.lookup import locate
 from ctir_tui.engine.query.pivots import EVENT_PIVOTS, clause_for_path, event_pivot
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.matrix import Matrix, matrix_counts
-from ctir_tui.engine.times import parse_user_time
 from ctir_tui.text import inert
+from ctir_tui.ui.screens._finding import FindingScreen
 from ctir_tui.ui.widgets.event_detail import EventDetail
-from ctir_tui.ui.widgets.event_list import MARKS, EventList
+from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
-from ctir_tui.ui.widgets.prompt import JUMP, SEARCH, Prompt
+from ctir_tui.ui.widgets.prompt import Prompt
 from ctir_tui.ui.widgets.status import LoadPanel, StatusLine
 from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 
@@ -60,7 +52,7 @@ def _exclude(key: str, name: str, label: str) -> Binding:
     return Binding(key, f"pivot('{name}', True)", label, id=f"pivot.not_{name}", show=False)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FindingScreen):
     """Where the investigation happens."""
 
     HELP_TITLE: ClassVar[str] = "Main screen"
@@ -106,22 +98,6 @@ class MainScreen(Screen[None]):
         key: tuple[int, int]
         raw: str | None
         event: dict[str, Any] | None
-
-    @dataclass
-    class RowsFound(Message):
-        """Rows of the view the list asked for (a search, the marks)."""
-
-        generation: int
-        request: EventList.FindRequested
-        rows: pl.Series
-
-    @dataclass
-    class TimeFound(Message):
-        """The first row at or after a time (``found`` false: every event is older)."""
-
-        generation: int
-        index: int
-        found: bool
 
     def __init__(self, paths: list[str], initial: Filters) -> None:
         super().__init__()
@@ -377,77 +353,6 @@ class MainScreen(Screen[None]):
             self.action_history(-1)
         else:
             self.app.exit()
-
-    # --- search, marks and time -------------------------------------------------------
-
-    @on(EventList.SearchRequested)
-    def _search_requested(self) -> None:
-        self.query_one(Prompt).ask(SEARCH)
-
-    @on(EventList.JumpRequested)
-    def _jump_requested(self) -> None:
-        self.query_one(Prompt).ask(JUMP)
-
-    @on(Prompt.Closed)
-    def _prompt_closed(self) -> None:
-        self.query_one(EventList).focus()
-
-    @on(Prompt.Answered)
-    def _prompt_answered(self, message: Prompt.Answered) -> None:
-        events = self.query_one(EventList)
-        if message.mode == SEARCH:
-            events.search(message.text)
-            return
-        newest = self.session.newest if self.session else None
-        try:
-            when = parse_user_time(message.text, newest=newest, what="time")
-        except FILTER_ERRORS as exc:
-            self.notify(inert(str(exc)), severity="error", markup=False)
-            return
-        if self.view is not None:
-            self._find_time(self.view, self.generation, when)
-
-    @on(EventList.FindRequested)
-    def _find_requested(self, message: EventList.FindRequested) -> None:
-        if self.view is not None:
-            self._find_rows(self.view, self.generation, message)
-
-    @work(thread=True, exit_on_error=False, exclusive=True, group="find")
-    def _find_rows(
-        self, view: pl.DataFrame, generation: int, request: EventList.FindRequested
-    ) -> None:
-        if request.what == MARKS:
-            rows = marked_rows(view, request.marks)
-        else:
-            rows = matching_rows(view, request.text)
-        self.post_message(self.RowsFound(generation, request, rows))
-
-    @on(RowsFound)
-    def _rows_found(self, message: RowsFound) -> None:
-        if message.generation != self.generation:
-            return
-        request = message.request
-        events = self.query_one(EventList)
-        if events.found(request.what, request.text, message.rows, forward=request.forward):
-            return
-        if request.what == MARKS:
-            self.notify("no marked events in this view", markup=False)
-        else:
-            note = inert(f"no match for {request.text!r}", limit=100)
-            self.notify(note, severity="warning", markup=False)
-
-    @work(thread=True, exit_on_error=False, exclusive=True, group="find")
-    def _find_time(self, view: pl.DataFrame, generation: int, when: datetime) -> None:
-        index, found = first_at_or_after(view, when)
-        self.post_message(self.TimeFound(generation, index, found))
-
-    @on(TimeFound)
-    def _time_found(self, message: TimeFound) -> None:
-        if message.generation != self.generation:
-            return
-        self.query_one(EventList).move_to(message.index)
-        if not message.found:
-            self.notify("no event at or after that time", severity="warning", markup=False)
 
     # --- panes, report, copy ----------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Final
 import polars as pl
 from rich.segment import Segment
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.strip import Strip
 
 from ctir_tui.engine import schema
@@ -176,3 +177,43 @@ def row_strip(row: RowCells, width: int, style: Style, error: Style, mark: Style
         segments.append(Segment(fit(row.cells[column.key], size), cell_style))
         segments.append(Segment(" ", style))
     return Strip(segments).adjust_cell_length(width, style)
+
+
+class PageCells:
+    """The cells of the rows formatted so far, a page at a time, for one frame generation."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._cells: LRUCache[tuple[int, int], RowCells] = LRUCache(size)
+
+    def clear(self) -> None:
+        """Forget every row (the frame or the marks changed)."""
+        self._cells.clear()
+
+    def row(
+        self,
+        frame: pl.DataFrame,
+        generation: int,
+        row: int,
+        *,
+        top: int,
+        page: int,
+        descending: bool,
+        marks: frozenset[str],
+    ) -> RowCells:
+        """The cells of displayed ``row``, formatting its whole page on a miss.
+
+        One small Polars select per screenful, whatever the size of the frame.
+        """
+        cells = self._cells.get((generation, row))
+        if cells is not None:
+            return cells
+        height = frame.height
+        start = top if top <= row < top + page else row
+        stop = min(start + page, height)
+        if descending:
+            rows = frame.slice(height - stop, stop - start).reverse()
+        else:
+            rows = frame.slice(start, stop - start)
+        for offset, formatted in enumerate(format_rows(rows, marks)):
+            self._cells[(generation, start + offset)] = formatted
+        return self._cells[(generation, row)]

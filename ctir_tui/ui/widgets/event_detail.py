@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ctir_tui.engine.schema import FILE_ID, REC_INDEX
 from ctir_tui.text import inert
 from ctir_tui.ui.widgets._json_lines import JsonLine, Kind, event_lines, pretty, record_lines
 
@@ -180,9 +181,9 @@ class EventDetail(ScrollView, can_focus=True):
     def key(self) -> tuple[int, int] | None:
         """The locator (file, record) of the event shown, if any."""
         event = self._event
-        if event is None or event.get("file_id") is None or event.get("rec_index") is None:
+        if event is None or event.get(FILE_ID) is None or event.get(REC_INDEX) is None:
             return None
-        return (int(event["file_id"]), int(event["rec_index"]))
+        return (int(event[FILE_ID]), int(event[REC_INDEX]))
 
     @property
     def raw(self) -> str | None:

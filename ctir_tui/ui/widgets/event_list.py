@@ -26,7 +26,7 @@ from ctir_tui.engine.case.marks import mark_key
 from ctir_tui.engine.query.lookup import next_row
 from ctir_tui.engine.schema import empty_frame
 from ctir_tui.text import fit
-from ctir_tui.ui.widgets._list_format import RowCells, format_rows, header_strip, row_strip
+from ctir_tui.ui.widgets._list_format import PageCells, RowCells, header_strip, row_strip
 
 
 @dataclass
@@ -119,9 +119,11 @@ class EventList(ScrollView, can_focus=True):
         event: dict[str, Any] | None
         """That row's values from the frame, or ``None`` when the frame is empty."""
 
+    @dataclass
     class SearchRequested(_ListMessage):
         """The user asked to search (``/``): the screen opens an input."""
 
+    @dataclass
     class JumpRequested(_ListMessage):
         """The user asked to jump to a time (``t``): the screen opens an input."""
 
@@ -161,7 +163,7 @@ class EventList(ScrollView, can_focus=True):
         self._generation = 0
         self._descending = False
         self._marks: set[str] = set()
-        self._cells: LRUCache[tuple[int, int], RowCells] = LRUCache(1024)
+        self._cells = PageCells()
         self._strips: LRUCache[tuple[int, int, int, bool, bool], Strip] = LRUCache(256)
         self._last_search: str | None = None
         #: The rows last found: (generation, what, text), and their frame indices.
@@ -423,22 +425,15 @@ class EventList(ScrollView, can_focus=True):
         return strip
 
     def _row_cells(self, row: int) -> RowCells:
-        cells = self._cells.get((self._generation, row))
-        if cells is not None:
-            return cells
-        # Format the whole screen at once: one small Polars select per page.
-        height = self._frame.height
-        page = max(self.size.height, 1)
-        top = self.scroll_offset.y
-        start = top if top <= row < top + page else row
-        stop = min(start + page, height)
-        if self._descending:
-            rows = self._frame.slice(height - stop, stop - start).reverse()
-        else:
-            rows = self._frame.slice(start, stop - start)
-        for offset, formatted in enumerate(format_rows(rows, frozenset(self._marks))):
-            self._cells[(self._generation, start + offset)] = formatted
-        return self._cells[(self._generation, row)]
+        return self._cells.row(
+            self._frame,
+            self._generation,
+            row,
+            top=self.scroll_offset.y,
+            page=max(self.size.height, 1),
+            descending=self._descending,
+            marks=frozenset(self._marks),
+        )
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("event-list--header")

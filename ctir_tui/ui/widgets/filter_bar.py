@@ -66,6 +66,7 @@ class FilterBar(Widget, can_focus=True):
         self._labels: list[str] = []
         self._known_tactics: list[str] = []
 
+    @dataclass
     class Closed(Message):
         """The user left the input (esc) without adding a filter."""
 

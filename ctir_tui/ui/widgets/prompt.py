@@ -32,6 +32,7 @@ class Prompt(Input):
         mode: str
         text: str
 
+    @dataclass
     class Closed(Message):
         """The prompt closed, answered or not: focus goes back to the list."""
 

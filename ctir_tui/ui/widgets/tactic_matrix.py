@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -28,8 +27,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ctir_tui.engine.tactics.matrix import Matrix, MatrixCell, MatrixTactic, cell_marker
-from ctir_tui.text import fit, inert
+from ctir_tui.engine.tactics.matrix import Matrix, MatrixTactic
+from ctir_tui.text import inert
+from ctir_tui.ui.widgets._matrix_cells import cell_parts, header_parts
 
 #: Width of one column in cells, the gap after it included.
 #: Column width bounds: wide enough for "AuthorizeS…oupIngress 99", narrow enough that
@@ -38,17 +38,6 @@ COLUMN_WIDTH = 24
 MIN_COLUMN_WIDTH = 14
 HEADER = -1
 """Cell index of a tactic's header line in :attr:`TacticMatrix.cursor`."""
-
-
-def magnitude(count: int) -> str:
-    """The component class colouring a count: zero, low (1-9), mid (10-99), high."""
-    if count <= 0:
-        return "tactic-matrix--zero"
-    if count < 10:
-        return "tactic-matrix--low"
-    if count < 100:
-        return "tactic-matrix--mid"
-    return "tactic-matrix--high"
 
 
 @dataclass
@@ -134,6 +123,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         #: Whether the extended mapping is shown.
         extended: bool = False
 
+    @dataclass
     class ToggleExtended(_MatrixMessage):
         """The user asked for the other mapping: recompute and call ``set_matrix``."""
 
@@ -393,41 +383,17 @@ class TacticMatrix(ScrollView, can_focus=True):
         base = self.rich_style
         component = self._component
         cursor = component("tactic-matrix--cursor")
+        width = self._column_width - 1
         segments: list[Segment] = []
         for index, tactic in enumerate(self._matrix.tactics):
             on_cursor = index == cursor_col
             if line == 0:
-                parts = self._header_parts(tactic, base + component("tactic-matrix--header"))
+                parts = header_parts(tactic, width, base + component("tactic-matrix--header"))
             elif line - 1 < len(tactic.cells):
-                parts = self._cell_parts(tactic.cells[line - 1], base)
+                parts = cell_parts(tactic.cells[line - 1], width, base, component)
             else:
-                parts = [(" " * (self._column_width - 1), base)]
+                parts = [(" " * width, base)]
             for text, part_style in parts:
                 segments.append(Segment(text, part_style + cursor if on_cursor else part_style))
             segments.append(Segment(" ", base))
         return Strip(segments, len(self._matrix.tactics) * self._column_width)
-
-    def _header_parts(self, tactic: MatrixTactic, style: Style) -> list[tuple[str, Style]]:
-        count = f"{tactic.count:,}"
-        name = fit(inert(tactic.name), (self._column_width - 1) - len(count) - 1, pad=False)
-        pad = (self._column_width - 1) - cell_len(name) - len(count)
-        return [(name + " " * pad + count, style)]
-
-    def _cell_parts(self, cell: MatrixCell, base: Style) -> list[tuple[str, Style]]:
-        component = self._component
-        count = f"{cell.count:,}"
-        marker = cell_marker(cell)
-        text_width = self._column_width - 1
-        name = fit(
-            inert(cell.event), text_width - len(count) - len(marker) - 1, middle=True, pad=False
-        )
-        pad = " " * (text_width - cell_len(name) - len(marker) - len(count))
-        number = base + component(magnitude(cell.count))
-        # A zero dims the whole cell; otherwise only the count carries the magnitude.
-        text = number if cell.count == 0 else base
-        marker_class = "tactic-matrix--corrected" if cell.corrected else "tactic-matrix--data-event"
-        parts = [(name, text)]
-        if marker:
-            parts.append((marker, text + component(marker_class)))
-        parts.append((pad + count, number))
-        return parts

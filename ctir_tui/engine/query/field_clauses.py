@@ -1,0 +1,90 @@
+"""Exact matches on canonical columns: a field's value, or any of several (a session).
+
+These are what pivots make: from a value of an event to the events that share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Final
+
+import polars as pl
+
+from ctir_tui.engine import schema as c
+from ctir_tui.engine.query.clauses import Clause
+from ctir_tui.engine.query.context import Context
+from ctir_tui.engine.query.values import FilterError, clean, shown
+
+#: Columns a field clause may name.
+FIELD_COLUMNS: Final = frozenset(c.EVENT_SCHEMA) | {c.TACTICS, c.TACTICS_EXTENDED}
+
+
+def _check_column(column: str) -> None:
+    if column not in FIELD_COLUMNS:
+        raise FilterError(f"unknown column '{shown(column)}'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldClause(Clause):
+    """Exact match on one canonical column (``value`` None: the column is null)."""
+
+    column: str
+    value: str | None
+    word: ClassVar[str] = "field"
+
+    def __post_init__(self) -> None:
+        _check_column(self.column)
+
+    def test(self, ctx: Context) -> pl.Expr:
+        """``column == value`` (or ``is null``)."""
+        if self.value is None:
+            return ctx.require(self.column).is_null()
+        return ctx.equals(self.column, self.value)
+
+    def body(self) -> str:
+        """``column=value`` or ``column is null``."""
+        return f"{self.column} is null" if self.value is None else f"{self.column}={self.value}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnyOfClause(Clause):
+    """Any of several exact ``column == value`` pairs (a session: the key used or issued)."""
+
+    pairs: tuple[tuple[str, str], ...]
+    #: The name shown in the label (``session``); without it the pairs are shown.
+    name: str = ""
+    #: The value shown after the name.
+    shown: str = ""
+    word: ClassVar[str] = "any-of"
+
+    def __post_init__(self) -> None:
+        if not self.pairs:
+            raise FilterError("an any-of clause needs at least one column=value pair")
+        for column, _ in self.pairs:
+            _check_column(column)
+
+    def test(self, ctx: Context) -> pl.Expr:
+        """Any pair matches."""
+        return pl.any_horizontal([ctx.equals(col, v).fill_null(False) for col, v in self.pairs])
+
+    def body(self) -> str:
+        """``session=KEY`` or ``a=1|b=2``."""
+        if self.name:
+            return f"{self.name}={self.shown}"
+        return "|".join(f"{col}={v}" for col, v in self.pairs)
+
+
+def field_clause(column: str, value: str | None, *, negate: bool = False) -> FieldClause:
+    """A pivot clause ``column == value``; ``value=None`` matches rows where it is null.
+
+    Raises:
+        FilterError: ``column`` is not a canonical column.
+    """
+    return FieldClause(column=column, value=None if value is None else clean(value), negate=negate)
+
+
+def session_clause(access_key_id: str, *, negate: bool = False) -> AnyOfClause:
+    """The "session" pivot: events made with the key, or the AssumeRole that issued it."""
+    key = clean(access_key_id)
+    pairs = ((c.ACCESS_KEY_ID, key), (c.ISSUED_ACCESS_KEY_ID, key))
+    return AnyOfClause(pairs=pairs, name="session", shown=key, negate=negate)
