@@ -13,28 +13,12 @@ from typing import Any
 import orjson
 
 from tests.conftest import REPO
+from tests.domain import seed_events
 
 FACTS_FILE = REPO / "tests" / "fixtures" / "sample_facts.json"
 
 #: The seed table's Defense Evasion cells (DOMAIN.md, section 1), as CloudTrail names them.
-DEFENSE_EVASION = (
-    "StopLogging",
-    "DeleteTrail",
-    "UpdateTrail",
-    "PutEventSelectors",
-    "DeleteFlowLogs",
-    "DeleteDetector",
-    "DeleteMembers",
-    "DeleteSnapshot",
-    "DeactivateMFADevice",
-    "DeleteCertificate",
-    "DeleteConfigRule",
-    "DeleteAccessKey",
-    "LeaveOrganization",
-    "DisassociateFromMasterAccount",
-    "DisassociateMembers",
-    "StopMonitoringMembers",
-)
+DEFENSE_EVASION = seed_events("Defense Evasion")
 
 
 @functools.cache
