@@ -18,15 +18,20 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
-#: Characters that must never reach the terminal as themselves.
-_DANGEROUS: Final = re.compile(
-    "["
+_CONTROLS: Final = (
     "\x00-\x08\x0b-\x1f\x7f"  # C0 (but tab and newline) and DEL
     "\x80-\x9f"  # C1, including the 8-bit CSI and OSC introducers
     "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"  # bidi marks, zero-width
     "\ufff9-\ufffb"  # interlinear annotation
-    "\ud800-\udfff"  # lone surrogates (undecodable file names, broken JSON escapes)
-    "]"
+)
+#: The same characters as a pattern Polars (Rust's regex) can use on valid UTF-8 columns.
+DANGEROUS_PATTERN: Final = f"[{_CONTROLS}]"
+#: Characters that must never reach the terminal as themselves; lone surrogates too
+#: (undecodable file names, broken JSON escapes), which no terminal can encode.
+_DANGEROUS: Final = re.compile(f"[{_CONTROLS}\ud800-\udfff]")
+#: What a terminal would act on inside JSON text (raw controls are invalid JSON anyway).
+_JSON_DANGEROUS: Final = re.compile(
+    "[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
 _NEWLINES: Final = re.compile("[\t\n\r]")
 
@@ -39,7 +44,18 @@ def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     if code < 0x100:
         return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte an undecodable name held (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
     return f"<U+{code:04X}>"
+
+
+def json_safe(text: str) -> str:
+    """JSON text with what a terminal would act on written as ``\\uXXXX`` escapes.
+
+    Such characters can only stand inside JSON strings, where the escape means the same
+    character: the JSON is unchanged, only inert.
+    """
+    return _JSON_DANGEROUS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def inert(value: object, *, limit: int | None = MAX_SHOWN, single_line: bool = True) -> str:

@@ -34,10 +34,10 @@ def total() -> int:
 
 
 def problems() -> int:
-    """What the status line counts as load problems: bad files, rejects and duplicates."""
+    """What the status line counts as load problems: failed and salvaged files, rejected
+    records (re-deliveries and files that are not logs are not problems)."""
     load = facts()["load"]
-    files = load["files"]
-    return int(files["failed"] + files["skipped"] + load["rejected"] + load["duplicates"])
+    return int(load["files"]["failed"] + len(load["salvaged"]) + load["rejected"])
 
 
 def count(by: str, value: str) -> int:

@@ -19,7 +19,7 @@ from ctir_tui.cli import explore, export, matrix, summary
 from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_early, err
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
-from ctir_tui.engine.pipeline.parse import LoadCancelled
+from ctir_tui.engine.pipeline.load import LoadCancelled
 
 #: The headless commands, by name.
 COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix)}

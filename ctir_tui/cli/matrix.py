@@ -13,6 +13,7 @@ from ctir_tui.cli.common import err, open_session, session_filters
 from ctir_tui.engine.export.matrix_text import render_markdown, render_text
 from ctir_tui.engine.tactics.data import attack_versions, load_mapping
 from ctir_tui.engine.tactics.matrix import matrix_counts
+from ctir_tui.text import json_safe
 
 NAME = "matrix"
 HELP = "The MITRE ATT&CK tactic matrix of the matching events."
@@ -45,7 +46,9 @@ def run(ns: argparse.Namespace) -> int:
     view = session.view(session_filters(ns, session), extended=ns.extended)
     matrix = matrix_counts(view, session.mapping, extended=ns.extended)
     if ns.json:
-        sys.stdout.write(orjson.dumps(matrix.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(
+            json_safe(orjson.dumps(matrix.to_json(), option=orjson.OPT_INDENT_2).decode()) + "\n"
+        )
     elif ns.markdown:
         sys.stdout.write(render_markdown(matrix))
     else:

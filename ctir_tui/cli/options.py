@@ -15,7 +15,7 @@ from ctir_tui.engine.query import language
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FilterError, shown
-from ctir_tui.engine.times import parse_point
+from ctir_tui.engine.times import is_duration, parse_point
 
 #: Flag -> (metavar, help) for the options that take one value; the word is the flag's name.
 _VALUED: Final = {
@@ -90,7 +90,9 @@ def filters_from_args(
     for word in ("principal", "ip", "since", "until"):
         flag(word)
     since, until = getattr(ns, "since", None), getattr(ns, "until", None)
-    if since is not None and until is not None:
+    relative = (since is not None and is_duration(since)) or (until is not None and is_duration(until))
+    # A duration counts back from the newest event: before the load, the order is unknown.
+    if since is not None and until is not None and (newest is not None or not relative):
         _check_order(since, until, newest)
     events = getattr(ns, "event", None) or []
     if events:

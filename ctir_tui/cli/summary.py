@@ -11,7 +11,7 @@ import orjson
 from ctir_tui.cli.common import open_session, session_filters
 from ctir_tui.engine.analyses.summary import summarize
 from ctir_tui.engine.tactics.matrix import tactic_counts
-from ctir_tui.text import inert
+from ctir_tui.text import inert, json_safe
 
 NAME = "summary"
 HELP = "Totals, time range, tactics, top values and the load report."
@@ -28,7 +28,7 @@ def run(ns: argparse.Namespace) -> int:
     view = session.view(session_filters(ns, session))
     data = summarize(view, session.report, tactic_counts(view, session.mapping))
     if ns.json:
-        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(json_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         sys.stdout.write(render_summary(data))
     return 0

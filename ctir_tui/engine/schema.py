@@ -1,16 +1,14 @@
 """The canonical event frame: one row per CloudTrail record.
 
-Two schemas live here:
-
-* ``RAW_RECORD``: the subset of a CloudTrail record that the parsers extract, as a Polars
-  struct. Every leaf is a string so that odd producers (numbers where strings are expected,
-  booleans as ``"true"``) never break a load; typing happens in
-  :mod:`ctir_tui.engine.pipeline.normalise`.
-* ``EVENT_SCHEMA``: the columns of the frame every other part of ctir works on.
+``EVENT_SCHEMA`` is the columns of the frame every other part of ctir works on; the
+readers' typed record is in :mod:`ctir_tui.engine.readers.typed`, the workers' text columns
+in :mod:`ctir_tui.engine.pipeline.extract`, and how each column is derived in
+:mod:`ctir_tui.engine.pipeline.normalise`.
 
 The original record is not held in memory. ``file_id`` and ``rec_index`` locate it in its
 source file, and :class:`ctir_tui.engine.pipeline.raw.RawStore` reads it back exactly as
-written.
+written. Its request parameters, response elements and additional data are kept apart, in
+the text store (``TEXT_SCHEMA``), read lazily by free-text search and detections.
 """
 
 from __future__ import annotations
@@ -24,59 +22,6 @@ S = pl.String()
 #: which cuts the frame of 1M events from ~680 MB to ~170 MB and makes filters on these
 #: columns work over their few distinct values instead of every row.
 C = pl.Categorical()
-
-_SESSION_CONTEXT: Final = pl.Struct(
-    {
-        "sessionIssuer": pl.Struct({"type": S, "arn": S, "userName": S, "principalId": S}),
-        "attributes": pl.Struct({"mfaAuthenticated": S, "creationDate": S}),
-        "sourceIdentity": S,
-    }
-)
-
-RAW_USER_IDENTITY: Final = pl.Struct(
-    {
-        "type": S,
-        "principalId": S,
-        "arn": S,
-        "accountId": S,
-        "accessKeyId": S,
-        "userName": S,
-        "invokedBy": S,
-        "sessionContext": _SESSION_CONTEXT,
-        "onBehalfOf": pl.Struct({"userId": S}),
-    }
-)
-
-#: Fields read from each record. Unknown fields are ignored by the parsers.
-RAW_FIELDS: Final[dict[str, pl.DataType]] = {
-    "eventVersion": S,
-    "eventTime": S,
-    "@timestamp": S,
-    "eventSource": S,
-    "eventName": S,
-    "awsRegion": S,
-    "sourceIPAddress": S,
-    "userAgent": S,
-    "userIdentity": RAW_USER_IDENTITY,
-    "errorCode": S,
-    "errorMessage": S,
-    "readOnly": S,
-    "eventType": S,
-    "eventCategory": S,
-    "eventID": S,
-    "requestID": S,
-    "recipientAccountId": S,
-    "responseElements": pl.Struct(
-        {"ConsoleLogin": S, "credentials": pl.Struct({"accessKeyId": S})}
-    ),
-    "additionalEventData": pl.Struct({"MFAUsed": S}),
-    "insightDetails": pl.Struct({"eventName": S, "eventSource": S}),
-    # Datadog-enriched exports move the address and agent out of the record.
-    "network": pl.Struct({"client": pl.Struct({"ip": S})}),
-    "http": pl.Struct({"useragent": S}),
-}
-
-RAW_RECORD: Final = pl.Struct(RAW_FIELDS)
 
 #: Column names: every module names columns through these constants.
 TIME: Final = "time"
@@ -106,6 +51,31 @@ REQUEST_ID: Final = "request_id"
 RECIPIENT_ACCOUNT_ID: Final = "recipient_account_id"
 CONSOLE_LOGIN: Final = "console_login"
 ISSUED_ACCESS_KEY_ID: Final = "issued_access_key_id"
+#: The time as written, kept only where it could not be read.
+TIME_TEXT: Final = "time_text"
+SESSION_ISSUER_TYPE: Final = "session_issuer_type"
+SESSION_ISSUER_NAME: Final = "session_issuer_name"
+#: Whether a console login used MFA (``additionalEventData.MFAUsed``); null for other events.
+MFA_USED: Final = "mfa_used"
+#: ``success``, ``failure`` or ``denied`` (a failed console login is a failure).
+OUTCOME: Final = "outcome"
+#: The role session an AssumeRole opened (``responseElements.assumedRoleUser.arn``).
+ASSUMED_ROLE_ARN: Final = "assumed_role_arn"
+#: What was acted upon, ``kind:value; ...`` (see ``pipeline/targets.toml``).
+TARGET: Final = "target"
+#: Accounts a share or a trust names, comma-separated.
+TARGET_ACCOUNTS: Final = "target_accounts"
+#: The call lands in another account, or grants another account.
+CROSS_ACCOUNT: Final = "cross_account"
+#: The ARNs of ``resources[]``.
+RESOURCES: Final = "resources"
+#: Suspicion flags, comma-separated (duplicate-keys, conflicting-copy, bad-identity...).
+FLAGS: Final = "flags"
+#: What the flags are about (both values of a repeated key, for example).
+NOTES: Final = "notes"
+#: A hash of everything the record says (its columns and its request, response and
+#: additional data): two copies of an eventID with the same hash are one re-delivery.
+CONTENT_HASH: Final = "content_hash"
 SOURCE_FILE: Final = "source_file"
 FILE_ID: Final = "file_id"
 REC_INDEX: Final = "rec_index"
@@ -131,11 +101,15 @@ EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     ACCESS_KEY_ID: C,
     USER_NAME: C,
     SESSION_ISSUER_ARN: C,
+    SESSION_ISSUER_TYPE: C,
+    SESSION_ISSUER_NAME: C,
     MFA: pl.Boolean(),
+    MFA_USED: pl.Boolean(),
     SOURCE_IDENTITY: C,
     INVOKED_BY: C,
     ERROR_CODE: C,
     ERROR_MESSAGE: C,
+    OUTCOME: C,
     READ_ONLY: pl.Boolean(),
     EVENT_TYPE: C,
     EVENT_CATEGORY: C,
@@ -144,9 +118,30 @@ EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     RECIPIENT_ACCOUNT_ID: C,
     CONSOLE_LOGIN: C,
     ISSUED_ACCESS_KEY_ID: S,
+    ASSUMED_ROLE_ARN: C,
+    TARGET: C,
+    TARGET_ACCOUNTS: C,
+    CROSS_ACCOUNT: pl.Boolean(),
+    RESOURCES: pl.List(S),
+    FLAGS: C,
+    NOTES: S,
+    TIME_TEXT: S,
+    CONTENT_HASH: pl.UInt64(),
     SOURCE_FILE: C,
     FILE_ID: pl.UInt32(),
     REC_INDEX: pl.UInt32(),
+}
+
+#: The text store: each record's request, response and additional data, as JSON text.
+REQUEST_JSON: Final = "request_json"
+RESPONSE_JSON: Final = "response_json"
+ADDITIONAL_JSON: Final = "additional_json"
+TEXT_SCHEMA: Final[dict[str, pl.DataType]] = {
+    FILE_ID: pl.UInt32(),
+    REC_INDEX: pl.UInt32(),
+    REQUEST_JSON: S,
+    RESPONSE_JSON: S,
+    ADDITIONAL_JSON: S,
 }
 
 #: Columns that locate the original record rather than describe the event.

@@ -16,6 +16,7 @@ import polars as pl
 from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
 from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.pipeline.report import LoadReport
+from ctir_tui.engine.pipeline.texts import TextStore
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.schema import TIME
 from ctir_tui.engine.tactics.data import load_mapping
@@ -31,6 +32,7 @@ class Session:
     report: LoadReport
     mapping: Mapping
     raw: RawStore
+    texts: TextStore
     paths: list[str]
     warnings: list[str] = field(default_factory=list)
     #: The newest event time (relative filters such as ``6h`` count back from it).
@@ -45,6 +47,7 @@ class Session:
         mapping: Mapping | None = None,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
+        partial: Callable[[pl.DataFrame], None] | None = None,
     ) -> Session:
         """Load ``paths`` and prepare them for exploration.
 
@@ -53,14 +56,17 @@ class Session:
             LoadCancelled: ``cancel`` was set during the load.
         """
         mapping = mapping or load_mapping()
-        result: LoadResult = load_paths(paths, options, progress=progress, cancel=cancel)
+        result: LoadResult = load_paths(
+            paths, options, progress=progress, cancel=cancel, partial=partial
+        )
         frame = add_tactic_columns(result.frame, mapping)
         latest = frame.get_column(TIME).max() if frame.height else None
         return cls(
             frame=frame,
             report=result.report,
             mapping=mapping,
-            raw=RawStore(result.sources),
+            raw=RawStore(result.sources, options.limits if options else None),
+            texts=result.texts,
             paths=[str(p) for p in paths],
             warnings=[*mapping.warnings, *result.warnings],
             newest=latest if isinstance(latest, datetime) else None,
@@ -72,6 +78,6 @@ class Session:
             return self.frame
         return self.frame.filter(filters.to_expr(self.frame, extended=extended, newest=self.newest))
 
-    def original(self, file_id: int, rec_index: int) -> str:
+    def original(self, file_id: int, rec_index: int, event_id: str | None = None) -> str:
         """The original text of one record (see :class:`RawStore`)."""
-        return self.raw.get(file_id, rec_index)
+        return self.raw.get(file_id, rec_index, event_id)

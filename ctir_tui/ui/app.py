@@ -20,8 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from ctir_tui.engine.pipeline.discover import MissingPathError
-from ctir_tui.engine.pipeline.load import Progress
-from ctir_tui.engine.pipeline.parse import LoadCancelled
+from ctir_tui.engine.pipeline.load import LoadCancelled, Progress
 from ctir_tui.engine.session import Session
 from ctir_tui.text import inert
 from ctir_tui.ui.commands import KeyCommands

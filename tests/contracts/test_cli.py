@@ -43,7 +43,7 @@ def logs(tmp_path: Path) -> Path:
                 sourceIPAddress="2001:db8::7",
             ),
             record(6, errorCode="AccessDenied", errorMessage="no"),
-            record(3, eventName="CreateAccessKey", **attacker),  # duplicate of a.json.gz's
+            record(3, eventName="CreateAccessKey", readOnly=False, **attacker),  # a re-delivery
         ],
     )
     (folder / "notes.txt").write_text("not a log\n")

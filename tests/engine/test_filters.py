@@ -536,6 +536,11 @@ def test_cli_filters_refuse_bad_values_naming_the_option() -> None:
         build("--tactic", "Foo", known=TACTICS)
     with pytest.raises(FILTER_ERRORS, match=r"^--since 2026-01-03 is after --until 1d"):
         build("--since", "2026-01-03", "--until", "1d")
+    # Before the load, a duration's anchor is unknown: the order is checked after it.
+    unknown = filters_from_args(
+        parser.parse_args(["--since", "1d", "--until", "2025-03-12T03:00Z"]), None
+    )
+    assert unknown.labels() == ["since 1d", "until 2025-03-12T03:00Z"]
 
 
 # --- hostile text ---------------------------------------------------------------------------

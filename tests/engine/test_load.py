@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctir_tui.engine.pipeline.load import LoadOptions, Progress, load_paths
-from ctir_tui.engine.pipeline.parse import LoadCancelled
+from ctir_tui.engine.pipeline.load import LoadCancelled, LoadOptions, Progress, load_paths
 from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.schema import EVENT_SCHEMA
 from tests.factory import (
@@ -115,7 +114,8 @@ def test_truncated_gzip_salvages_the_readable_prefix(tmp_path: Path) -> None:
     result = load(tmp_path)
     report = file_report(result, "cut.jsonl.gz")
     assert report.status == "read"
-    assert "corrupt gzip" in str(report.salvage)
+    assert "truncated gzip stream" in str(report.salvage)
+    assert f"salvaged {result.frame.height} records before the damage" in str(report.salvage)
     assert 0 < result.frame.height < 200
 
 

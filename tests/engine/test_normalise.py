@@ -96,7 +96,9 @@ def test_console_login_mfa_and_assume_role_issued_key(tmp_path: Path) -> None:
     write_s3(tmp_path / "a.json.gz", [login, assume])
     rows = load(tmp_path).frame.to_dicts()
     assert rows[0]["console_login"] == "Success"
-    assert rows[0]["mfa"] is False
+    assert rows[0]["mfa_used"] is False  # MFAUsed "NO": the login's own flag, any case
+    assert rows[0]["mfa"] is None  # no session context: the session flag is unknown
+    assert rows[1]["mfa_used"] is None  # only console logins say
     assert rows[1]["issued_access_key_id"] == "ASIANEWKEY0000000001"
 
 

@@ -43,7 +43,8 @@ async def test_opens_with_list_focused_and_every_event_counted() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert status(pilot).startswith(f"{F.total():,} of {F.total():,} events")
-        assert f"{F.problems():,} load problems" in status(pilot)
+        problems = F.problems()
+        assert f"{problems:,} load problem{'s' if problems != 1 else ''} (L)" in status(pilot)
         assert isinstance(app.focused, EventList)
         # The detail follows the cursor.
         await pilot.press("j", "j")

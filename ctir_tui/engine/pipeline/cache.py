@@ -1,37 +1,55 @@
-"""A Parquet cache of parsed files under the platformdirs cache directory.
+"""The parse cache under the platformdirs cache directory: trusted only once verified.
 
-One cache entry per set of input paths: ``frame.parquet`` (the normalised rows of every
-file, before deduplication) and ``manifest.json`` (each file's identity, size, mtime and
-report). A reopen reuses the rows of unchanged files and parses only new or changed ones.
-Nothing is ever written next to the evidence.
+One entry per set of input paths; inside it, generations: ``gen-<id>/`` holds the parsed
+rows of every file (``frame.parquet``, before deduplication), the text store's parts and a
+manifest (each file's identity, report and row count); the small file ``current`` names the
+generation in use and is replaced atomically, last. A kill at any moment leaves the old
+generation in use; a full disk leaves the load whole (the cache is just not written).
+
+On read-back the generation is checked: its format, its schema, and the rows of every file
+against the manifest. Anything odd (truncated, bit-flipped, mismatched, another version's)
+discards it with a warning, and the load parses the files again. A file's identity is its
+size, modification time, change time and inode: a file swapped for another with the same
+size and mtime has a new ctime, and is parsed again.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import hashlib
 import os
-import tempfile
+import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 import polars as pl
 
 from ctir_tui import __version__, paths
+from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.report import FileReport
+from ctir_tui.engine.pipeline.texts import TextPart
 from ctir_tui.engine.schema import EVENT_SCHEMA, FILE_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT = 4
-_FINGERPRINT = f"{CACHE_FORMAT}:{__version__}:{sorted(EVENT_SCHEMA)}"
+CACHE_FORMAT: Final = 5
+_FINGERPRINT: Final = (
+    f"{CACHE_FORMAT}:{__version__}:{pl.__version__}:"
+    + hashlib.sha256(
+        repr(sorted((k, str(v)) for k, v in EVENT_SCHEMA.items())).encode()
+    ).hexdigest()[:16]
+)
+_CURRENT: Final = "current"
 
 
 def entry_dir(roots: list[str], cache_root: Path | None) -> Path:
     """The cache folder for a set of input paths (order does not matter)."""
-    digest = hashlib.sha256("\0".join(sorted(roots)).encode()).hexdigest()[:32]
+    joined = b"\0".join(sorted(os.fsencode(r) for r in roots))
+    digest = hashlib.sha256(joined).hexdigest()[:32]
     return (cache_root or paths.cache_dir()) / "loads" / digest
 
 
@@ -39,96 +57,158 @@ def entry_dir(roots: list[str], cache_root: Path | None) -> Path:
 class CachedFile:
     """What the cache remembers of one input."""
 
-    path: str
-    member: str | None
-    size: int
-    mtime_ns: int
+    source: SourceFile
     file_id: int
     report: FileReport
     rejected: list[tuple[int, str]]
+    rows: int
 
 
-def read_manifest(folder: Path) -> dict[tuple[str, str | None], CachedFile]:
-    """Read a cache entry's manifest; an unreadable or stale one reads as empty."""
+@dataclass(slots=True)
+class Generation:
+    """A verified generation: its files, its rows and its text parts."""
+
+    folder: Path
+    files: dict[tuple[str, tuple[str, ...]], CachedFile]
+    texts: list[TextPart]
+
+
+def _path_text(path: str) -> str:
+    return base64.b64encode(os.fsencode(path)).decode()
+
+
+def _path_of(text: str) -> str:
+    return os.fsdecode(base64.b64decode(text))
+
+
+def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
+    """The generation in use, if it is there and sound.
+
+    Returns:
+        The generation (None when there is none, or it was discarded) and a warning when
+        one was found but could not be trusted.
+    """
+    try:
+        name = (entry / _CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None, None
+    folder = entry / name
     try:
         data: dict[str, Any] = orjson.loads((folder / "manifest.json").read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    if data.get("fingerprint") != _FINGERPRINT or not (folder / "frame.parquet").exists():
-        return {}
-    out: dict[tuple[str, str | None], CachedFile] = {}
-    try:
-        for entry in data["files"]:
-            report = FileReport(**entry["report"])
+        if data.get("fingerprint") != _FINGERPRINT:
+            return None, None  # another version's cache: silently rebuilt
+        files: dict[tuple[str, tuple[str, ...]], CachedFile] = {}
+        for item in data["files"]:
+            source = SourceFile(_path_of(item["path"]), tuple(item["member"]), *item["identity"])
             cached = CachedFile(
-                entry["path"],
-                entry["member"],
-                entry["size"],
-                entry["mtime_ns"],
-                entry["file_id"],
-                report,
-                [(int(i), str(r)) for i, r in entry["rejected"]],
+                source,
+                int(item["file_id"]),
+                FileReport(**item["report"]),
+                [(int(i), str(r)) for i, r in item["rejected"]],
+                int(item["rows"]),
             )
-            out[(cached.path, cached.member)] = cached
-    except (KeyError, TypeError, ValueError):
-        return {}
-    return out
+            files[source.key] = cached
+        texts = [
+            TextPart(folder / t["file"], tuple(int(i) for i in t["ids"])) for t in data["texts"]
+        ]
+        if not (folder / "frame.parquet").exists():
+            raise ValueError("frame.parquet is missing")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"the cache in {folder} could not be read ({exc}); parsing again"
+    return Generation(folder, files, texts), None
 
 
-def read_rows(folder: Path, file_ids: dict[int, int], cached_files: int) -> pl.DataFrame:
+def read_rows(generation: Generation, file_ids: dict[int, int]) -> pl.DataFrame:
     """Read the cached rows of some files, renumbering their ``file_id`` (old -> new).
 
-    Args:
-        folder: The cache entry.
-        file_ids: Old -> new ``file_id`` of the files whose rows are reused.
-        cached_files: How many files the entry holds (when all are reused, no filter).
+    Raises:
+        ValueError: The rows do not match the manifest (schema or counts): discard the cache.
     """
-    old = pl.Series("old", list(file_ids), dtype=pl.UInt32)
-    lf = pl.scan_parquet(folder / "frame.parquet")
-    if len(file_ids) < cached_files:
-        lf = lf.filter(pl.col(FILE_ID).is_in(old.implode()))
+    lf = pl.scan_parquet(generation.folder / "frame.parquet")
+    if len(file_ids) < len(generation.files):
+        lf = lf.filter(pl.col(FILE_ID).is_in(list(file_ids)))
+    try:
+        frame = lf.collect()
+    except Exception as exc:  # Polars raises several kinds for a damaged file
+        raise ValueError(f"frame.parquet is damaged ({type(exc).__name__})") from exc
+    if dict(frame.schema) != EVENT_SCHEMA:
+        raise ValueError("frame.parquet has other columns than this version's")
+    counts = dict(frame.group_by(FILE_ID).len().iter_rows())
+    want = {f.file_id: f.rows for f in generation.files.values() if f.file_id in file_ids}
+    if counts != {k: v for k, v in want.items() if v}:
+        raise ValueError("frame.parquet does not hold the rows its manifest lists")
     if any(k != v for k, v in file_ids.items()):
-        lf = lf.with_columns(pl.col(FILE_ID).replace_strict(file_ids, return_dtype=pl.UInt32))
-    return lf.collect()
+        frame = frame.with_columns(pl.col(FILE_ID).replace_strict(file_ids, return_dtype=pl.UInt32))
+    return frame
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    os.close(fd)
+def new_generation(entry: Path) -> Path:
+    """A fresh folder for a generation being written (not in use until committed)."""
+    folder = entry / f"gen-{uuid.uuid4().hex[:12]}"
+    (folder / "texts").mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def commit(
+    entry: Path,
+    folder: Path,
+    frame: pl.DataFrame,
+    files: list[CachedFile],
+    texts: list[TextPart],
+) -> str | None:
+    """Write the rows and the manifest, then make the generation current; older ones go.
+
+    Returns:
+        A warning when the cache could not be written (the load itself is not affected).
+    """
     try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def write_entry(folder: Path, frame: pl.DataFrame, files: list[CachedFile]) -> str | None:
-    """Write a cache entry atomically. Returns a warning instead of raising on failure."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(
-            folder / "frame.parquet",
-            lambda p: frame.write_parquet(p, compression="lz4", statistics=False),
-        )
+        tmp = folder / "frame.parquet.tmp"
+        frame.write_parquet(tmp, compression="lz4", statistics=False)
+        os.replace(tmp, folder / "frame.parquet")
         manifest = {
             "fingerprint": _FINGERPRINT,
             "files": [
                 {
-                    "path": f.path,
-                    "member": f.member,
-                    "size": f.size,
-                    "mtime_ns": f.mtime_ns,
+                    "path": _path_text(f.source.path),
+                    "member": list(f.source.member),
+                    "identity": list(f.source.identity),
                     "file_id": f.file_id,
                     "report": dataclasses.asdict(f.report),
                     "rejected": f.rejected,
+                    "rows": f.rows,
                 }
                 for f in files
             ],
+            "texts": [
+                {"file": str(part.path.relative_to(folder)), "ids": list(part.ids)}
+                for part in texts
+            ],
         }
-        _atomic_write(
-            folder / "manifest.json", lambda p: Path(p).write_bytes(orjson.dumps(manifest))
-        )
-    except OSError as exc:
-        return f"could not write the cache in {folder}: {exc.strerror or exc}"
+        (folder / "manifest.json").write_bytes(orjson.dumps(manifest))
+        pointer = entry / f"{_CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
+        pointer.write_text(folder.name, encoding="utf-8")
+        os.replace(pointer, entry / _CURRENT)
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        strerror = getattr(exc, "strerror", None) or str(exc)
+        discard(folder)
+        return f"could not write the cache in {entry}: {strerror}"
+    for old in entry.iterdir():
+        if old.is_dir() and old.name.startswith("gen-") and old != folder:
+            discard(old)
     return None
+
+
+def adopt(part: TextPart, folder: Path) -> TextPart:
+    """Bring a text part of an older generation into ``folder`` (a hard link when it can)."""
+    target = folder / "texts" / f"kept-{uuid.uuid4().hex[:8]}.parquet"
+    try:
+        os.link(part.path, target)
+    except OSError:
+        shutil.copyfile(part.path, target)
+    return TextPart(target, part.ids)
+
+
+def discard(folder: Path) -> None:
+    """Remove a generation folder (best effort)."""
+    with contextlib.suppress(OSError):
+        shutil.rmtree(folder)

@@ -1,131 +1,169 @@
-"""Find input files: walk folders, open zip archives in place, never write anything.
+"""Find the input files below the given paths, reading nothing and writing nothing.
 
-Evidence is read-only: this module only stats, lists and reads.
+Evidence folders are hostile: only regular files are read (a FIFO would block the load, a
+link to ``/dev/zero`` would never end), a symbolic link that leads outside the given paths is
+reported and not followed unless asked (a link to ``/etc`` must not read ``/etc/shadow``),
+link loops are cut, and file names that are not valid UTF-8 are kept exactly (to open them)
+and shown with their odd bytes escaped.
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctir_tui.engine.pipeline.inflate import ZIP_MAGIC
+from ctir_tui.text import inert
 
 
 class MissingPathError(FileNotFoundError):
     """A path given by the user does not exist."""
 
 
+def shown_path(path: str) -> str:
+    """A path as users see it: undecodable bytes as ``\\xNN``, controls escaped."""
+    raw = os.fsencode(path)
+    return inert(raw.decode("utf-8", "backslashreplace"), limit=None)
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One input: a file on disk, or a member of a zip archive."""
+    """One input: a file on disk, or a member of an archive (``member`` the chain of names).
+
+    ``size``, ``mtime_ns``, ``ctime_ns`` and ``inode`` identify the content for the cache: a
+    file swapped for another of the same size and time still has a new ctime and inode.
+    """
 
     path: str
-    member: str | None
-    size: int
-    mtime_ns: int
+    member: tuple[str, ...] = ()
+    size: int = 0
+    mtime_ns: int = 0
+    ctime_ns: int = 0
+    inode: int = 0
 
     @property
     def display(self) -> str:
-        """The name shown to users: ``archive.zip!member`` for zip members."""
-        return f"{self.path}!{self.member}" if self.member else self.path
+        """The name shown to users: ``archive.zip!dir/member.json`` for archive members."""
+        return "!".join([shown_path(self.path), *(inert(m, limit=None) for m in self.member)])
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        """Identity of the input, regardless of its size and time."""
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Identity of the input, regardless of its content."""
         return (self.path, self.member)
+
+    @property
+    def identity(self) -> tuple[int, int, int, int]:
+        """What the cache compares to decide the content is unchanged."""
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode)
+
+    def within(self, name: str) -> SourceFile:
+        """The member ``name`` of this archive (same identity: it changes with the archive)."""
+        return SourceFile(
+            self.path, (*self.member, name), self.size, self.mtime_ns, self.ctime_ns, self.inode
+        )
+
+    def current_identity(self) -> tuple[int, int, int, int] | None:
+        """The file's identity now, or None when it can no longer be found."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def source_of(path: str, st: os.stat_result) -> SourceFile:
+    """The input for a regular file and its ``stat``."""
+    return SourceFile(path, (), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @dataclass(frozen=True, slots=True)
-class Unreadable:
-    """A path found while walking that could not be opened or listed."""
+class Passed:
+    """A path found while walking that is not read: why (``failed`` when it should have been)."""
 
     path: str
     reason: str
+    failed: bool = False
 
 
-def read_source(source: SourceFile) -> bytes:
-    """Read the bytes of an input (a zip member is read in place)."""
-    if source.member is None:
-        with open(source.path, "rb") as fh:
-            return fh.read()
-    with zipfile.ZipFile(source.path) as archive:
-        return archive.read(source.member)
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
-def _is_zip(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == ZIP_MAGIC
-    except OSError:
-        return False
+class _Walker:
+    def __init__(self, roots: list[str], follow_links: bool) -> None:
+        self.roots = [os.path.realpath(r) for r in roots]
+        self.follow_links = follow_links
+        self.seen_dirs: set[tuple[int, int]] = set()
+        self.seen_files: set[tuple[int, int]] = set()
 
+    def inside(self, real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
 
-def _zip_members(path: str, st: os.stat_result) -> Iterator[SourceFile | Unreadable]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield Unreadable(path, f"unreadable zip archive ({exc})")
-        return
-    for info in sorted(infos, key=lambda i: i.filename):
-        # The archive's own stat identifies the member for the cache: members change only
-        # when the archive does.
-        yield SourceFile(path, info.filename, info.file_size, st.st_mtime_ns + st.st_size)
-
-
-def _one_file(path: str) -> Iterator[SourceFile | Unreadable]:
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        yield Unreadable(path, f"cannot stat ({exc.strerror})")
-        return
-    if _is_zip(path):
-        yield from _zip_members(path, st)
-    else:
-        yield SourceFile(path, None, st.st_size, st.st_mtime_ns)
-
-
-def _walk(root: str) -> Iterator[SourceFile | Unreadable]:
-    seen: set[tuple[int, int]] = set()
-
-    def on_error(exc: OSError) -> None:
-        errors.append(Unreadable(str(exc.filename), f"cannot list folder ({exc.strerror})"))
-
-    errors: list[Unreadable] = []
-    for folder, dirs, files in os.walk(root, followlinks=True, onerror=on_error):
-        yield from errors
-        errors.clear()
+    def entry(self, path: str, *, given: bool = False) -> Iterator[SourceFile | Passed]:
+        """One path: a file, a folder (walked), or something passed over with a reason."""
         try:
-            st = os.stat(folder)
-        except OSError:
-            continue
+            link = os.path.islink(path)
+            if link and not given:
+                real = os.path.realpath(path)
+                if not self.follow_links and not self.inside(real):
+                    yield Passed(
+                        path,
+                        f"symbolic link to {shown_path(real)}, outside the evidence: not "
+                        "followed (--follow-links reads it)",
+                    )
+                    return
+            st = os.stat(path)
+        except OSError as exc:
+            yield Passed(path, f"cannot stat ({exc.strerror or exc})", failed=True)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            yield from self.folder(path, st)
+        elif stat.S_ISREG(st.st_mode):
+            ident = (st.st_dev, st.st_ino)
+            if ident in self.seen_files:
+                return  # a second name (link) for a file already listed
+            self.seen_files.add(ident)
+            yield source_of(path, st)
+        else:
+            yield Passed(path, f"{_kind(st.st_mode)}: only regular files are read")
+
+    def folder(self, path: str, st: os.stat_result) -> Iterator[SourceFile | Passed]:
         ident = (st.st_dev, st.st_ino)
-        if ident in seen:
-            # A symlink loop (or a second link to a folder already walked): go no deeper.
-            dirs[:] = []
-            continue
-        seen.add(ident)
-        dirs.sort()
-        for name in sorted(files):
-            full = os.path.join(folder, name)
-            if os.path.isdir(full):
-                continue
-            yield from _one_file(full)
-    yield from errors
+        if ident in self.seen_dirs:
+            return  # a link loop, or a second link to a folder already walked
+        self.seen_dirs.add(ident)
+        try:
+            with os.scandir(path) as it:
+                names = sorted(e.name for e in it)
+        except OSError as exc:
+            yield Passed(path, f"cannot list folder ({exc.strerror or exc})", failed=True)
+            return
+        for name in names:
+            yield from self.entry(os.path.join(path, name))
 
 
-def discover(paths: Iterable[Path | str]) -> tuple[list[SourceFile], list[Unreadable]]:
-    """List every input below ``paths``.
+def discover(
+    paths: Iterable[Path | str], *, follow_links: bool = False
+) -> tuple[list[SourceFile], list[Passed]]:
+    """List every input file below ``paths``.
 
     Args:
-        paths: Files or folders given by the user.
+        paths: Files or folders given by the user (a given path that is a link is followed).
+        follow_links: Also follow links that lead outside the given paths.
 
     Returns:
-        The inputs found, in a stable order without repeats, and the paths that could not
-        be opened.
+        The files found, in a stable order without repeats, and the paths passed over (not
+        regular files, links not followed, unreadable folders) with why.
 
     Raises:
         MissingPathError: A given path does not exist.
@@ -133,16 +171,16 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[SourceFile], list[Unread
     roots = [os.path.abspath(os.fspath(p)) for p in paths]
     for root in roots:
         if not os.path.exists(root):
-            raise MissingPathError(f"no such file or folder: {root}")
+            raise MissingPathError(f"no such file or folder: {shown_path(root)}")
+    walker = _Walker(roots, follow_links)
     found: list[SourceFile] = []
-    problems: list[Unreadable] = []
-    keys: set[tuple[str, str | None]] = set()
+    passed: list[Passed] = []
+    keys: set[tuple[str, tuple[str, ...]]] = set()
     for root in roots:
-        walker = _walk(root) if os.path.isdir(root) else _one_file(root)
-        for entry in walker:
-            if isinstance(entry, Unreadable):
-                problems.append(entry)
+        for entry in walker.entry(root, given=True):
+            if isinstance(entry, Passed):
+                passed.append(entry)
             elif entry.key not in keys:
                 keys.add(entry.key)
                 found.append(entry)
-    return found, problems
+    return found, passed

@@ -1,8 +1,10 @@
 """Load CloudTrail exports into one Polars frame, in parallel, losing nothing silently.
 
-The pipeline: discover inputs -> reuse cached rows of unchanged files -> parse the rest
-(:mod:`.parse`) -> sort and deduplicate on ``eventID`` (:mod:`.dedup`) -> report. Tactic
-columns are added by the session, since they depend on the mapping in use.
+The pipeline: discover inputs -> reuse the verified cached rows of unchanged files -> parse
+the rest in batches on the parsing pool (:mod:`.pool`) -> normalise each batch
+(:mod:`.normalise`) -> sort and deduplicate (:mod:`.dedup`) -> write the cache -> report.
+While it runs, progress is reported, and the rows so far can be handed out (``partial``) so
+that the explorer fills before the load ends.
 """
 
 from __future__ import annotations
@@ -14,19 +16,25 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
+from ctir_tui.engine import schema as c
 from ctir_tui.engine.pipeline import cache
 from ctir_tui.engine.pipeline.dedup import drop_duplicates, sort_rows
 from ctir_tui.engine.pipeline.discover import MissingPathError, SourceFile, discover
-from ctir_tui.engine.pipeline.parse import LoadCancelled, Outcome, parse_all
+from ctir_tui.engine.pipeline.inflate import Limits
+from ctir_tui.engine.pipeline.normalise import normalise
+from ctir_tui.engine.pipeline.pool import Batch, BatchResult, ParsePool
 from ctir_tui.engine.pipeline.report import (
     MAX_REJECTED_DETAILS,
     FileReport,
     LoadReport,
     RejectedRecord,
 )
+from ctir_tui.engine.pipeline.texts import DROPPED, TextPart, TextStore, scratch_dir
+from ctir_tui.engine.pipeline.worker import FileOutcome
 from ctir_tui.engine.schema import empty_frame
 
 __all__ = [
@@ -38,6 +46,18 @@ __all__ = [
     "load_paths",
 ]
 
+#: Inputs larger than this in all (compressed) are parsed in worker processes.
+PROCESS_THRESHOLD: Final = 32 << 20
+#: A batch closes at this many files or this many (compressed) bytes.
+BATCH_FILES: Final = 256
+BATCH_BYTES: Final = 8 << 20
+#: Seconds between two hand-outs of the rows loaded so far.
+PARTIAL_EVERY: Final = 1.0
+
+
+class LoadCancelled(Exception):
+    """The load was cancelled by the caller."""
+
 
 @dataclass(frozen=True, slots=True)
 class LoadOptions:
@@ -46,23 +66,29 @@ class LoadOptions:
     use_cache: bool = True
     #: Where the cache lives; the platformdirs cache directory by default.
     cache_dir: Path | None = None
-    #: Parser threads; one per core by default.
+    #: Parsing workers; one per core by default.
     workers: int | None = None
+    #: Worker processes (True), threads in this process (False), or by the input's size.
+    processes: bool | None = None
+    #: Follow symbolic links that lead outside the given paths.
+    follow_links: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """A progress report, posted after each file."""
+    """A progress report, posted after each batch."""
 
     files_done: int
     files_total: int
+    #: Records parsed so far (re-deliveries included: they are dropped at the end).
     events: int
     elapsed: float
     phase: str = "parsing"
 
     @property
     def rate(self) -> float:
-        """Events per second so far."""
+        """Records per second so far."""
         return self.events / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
@@ -75,30 +101,138 @@ class Progress:
 
 @dataclass(slots=True)
 class LoadResult:
-    """The loaded events, where each came from, and the load report."""
+    """The loaded events, where each came from, the text store and the load report."""
 
     frame: pl.DataFrame
     report: LoadReport
     #: Inputs indexed by ``file_id``.
     sources: list[SourceFile]
+    texts: TextStore
     warnings: list[str] = field(default_factory=list)
 
 
-def _reconcile(
-    report: LoadReport,
-    sources: list[SourceFile],
-    outcomes: dict[int, Outcome],
-    unreadable: list[FileReport],
+class _Load:
+    """The state of one load: inputs numbered as they are parsed, rows, outcomes."""
+
+    def __init__(self, options: LoadOptions, started: float) -> None:
+        self.options = options
+        self.started = started
+        self.sources: list[SourceFile] = []
+        self.outcomes: list[FileOutcome | None] = []
+        self.cached_rejects: dict[int, list[tuple[int, str]]] = {}
+        self.frames: list[pl.DataFrame] = []
+        self.texts = TextStore()
+        self.events = 0
+        self.warnings: list[str] = []
+
+    def number(self, source: SourceFile) -> int:
+        self.sources.append(source)
+        self.outcomes.append(None)
+        return len(self.sources) - 1
+
+    def take(self, result: BatchResult) -> None:
+        """Number a batch's inputs, normalise its rows, keep its text part."""
+        ids = [self.number(o.source) for o in result.outcomes]
+        for file_id, outcome in zip(ids, result.outcomes, strict=True):
+            self.outcomes[file_id] = outcome
+        if result.rows is not None and result.rows.height:
+            local = pl.col(c.FILE_ID)
+            rows = result.rows.with_columns(
+                local.replace_strict(dict(enumerate(ids)), return_dtype=pl.UInt32)
+            )
+            names = pl.DataFrame(
+                {
+                    c.FILE_ID: pl.Series(ids, dtype=pl.UInt32),
+                    c.SOURCE_FILE: [self.sources[i].display for i in ids],
+                }
+            )
+            self.frames.append(normalise(rows, names))
+            self.events += rows.height
+        if result.texts_path is not None:
+            self.texts.add(TextPart(result.texts_path, tuple(ids)))
+        if result.problem and result.problem not in self.warnings:
+            self.warnings.append(result.problem)
+
+    def frame(self) -> pl.DataFrame:
+        return (
+            pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_frame()
+        )
+
+
+def _batches(sources: list[SourceFile], folder: Path) -> list[Batch]:
+    out: list[Batch] = []
+    current: list[SourceFile] = []
+    size = 0
+    for source in sources:
+        if current and (len(current) >= BATCH_FILES or size + source.size > BATCH_BYTES):
+            out.append(Batch(len(out), current, folder / f"part-{len(out)}.parquet"))
+            current, size = [], 0
+        current.append(source)
+        size += source.size
+    if current:
+        out.append(Batch(len(out), current, folder / f"part-{len(out)}.parquet"))
+    return out
+
+
+def _parse(
+    load: _Load,
+    todo: list[SourceFile],
+    folder: Path,
+    cancel: threading.Event | None,
+    tell: Callable[[int], None],
+    partial: Callable[[pl.DataFrame], None] | None,
 ) -> None:
-    for file_id, source in enumerate(sources):
-        outcome = outcomes[file_id]
-        report.files.append(outcome.report)
-        report.records_seen += outcome.report.records
-        for index, reason in outcome.rejected:
-            report.add_rejected(RejectedRecord(source.display, index, reason))
+    options = load.options
+    workers = options.workers or os.cpu_count() or 2
+    size = sum(s.size for s in todo)
+    processes = options.processes if options.processes is not None else size > PROCESS_THRESHOLD
+    batches = _batches(todo, folder / "texts")
+    pool = ParsePool(workers if processes else 1, options.limits, processes=processes)
+    next_id = len(batches)
+    last_partial = time.perf_counter()
+    try:
+        queue = iter(batches)
+        for batch in queue:
+            pool.submit(batch)
+            if pool.pending >= workers * 2:
+                break
+        while pool.pending:
+            if cancel is not None and cancel.is_set():
+                raise LoadCancelled
+            for result in pool.results():
+                if result.lost:  # its worker died: again, one file at a time
+                    for source in result.sources:
+                        part = folder / "texts" / f"part-{next_id}.parquet"
+                        pool.submit(Batch(next_id, [source], part, retry=True))
+                        next_id += 1
+                    continue
+                load.take(result)
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pool.submit(nxt)
+                tell(len(result.outcomes))
+            now = time.perf_counter()
+            if partial is not None and load.frames and now - last_partial >= PARTIAL_EVERY:
+                last_partial = now
+                partial(load.frame())
+    finally:
+        pool.close()
+
+
+def _report(load: _Load, passed: list[FileReport]) -> LoadReport:
+    report = LoadReport()
+    for file_id, outcome in enumerate(load.outcomes):
+        assert outcome is not None
+        file = outcome.report
+        report.files.append(file)
+        report.records_seen += file.records
+        rejected = outcome.rejected or load.cached_rejects.get(file_id, [])
+        for index, reason in rejected:
+            report.add_rejected(RejectedRecord(file.path, index, reason))
         # A file's count of rejected records may exceed the details kept for it.
-        report.rejected += outcome.report.rejected - len(outcome.rejected)
-    report.files.extend(unreadable)
+        report.rejected += file.rejected - len(rejected)
+    report.files.extend(passed)
+    return report
 
 
 def load_paths(
@@ -107,17 +241,20 @@ def load_paths(
     *,
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
+    partial: Callable[[pl.DataFrame], None] | None = None,
 ) -> LoadResult:
     """Load every CloudTrail record below ``paths`` into the canonical frame.
 
     Args:
-        paths: Files and folders (zip archives are read in place).
-        options: Cache and parallelism settings.
-        progress: Called (from the loading thread) after each file.
+        paths: Files and folders (archives are read in place).
+        options: Cache, parallelism, links and limits.
+        progress: Called (from the loading thread) after each batch.
         cancel: When set, the load stops and raises :class:`LoadCancelled`.
+        partial: Called now and then with the rows loaded so far (unsorted, undeduplicated).
 
     Returns:
-        The frame (deduplicated, sorted by time, nulls last), the report and the sources.
+        The frame (deduplicated, sorted by time, nulls last), the report, the sources and
+        the text store.
 
     Raises:
         MissingPathError: A given path does not exist.
@@ -125,71 +262,112 @@ def load_paths(
     """
     options = options or LoadOptions()
     started = time.perf_counter()
-    sources, unreadable = discover(paths)
-    report = LoadReport()
-    warnings: list[str] = []
+    found, passed = discover(paths, follow_links=options.follow_links)
+    load = _Load(options, started)
     roots = sorted(os.path.abspath(os.fspath(p)) for p in paths)
     entry = cache.entry_dir(roots, options.cache_dir)
-    cached = cache.read_manifest(entry) if options.use_cache else {}
+    generation, warning = cache.read_generation(entry) if options.use_cache else (None, None)
+    if warning:
+        load.warnings.append(warning)
+    total_files = len(found)
 
-    reuse: dict[int, int] = {}  # old file_id -> new file_id
-    outcomes: dict[int, Outcome] = {}
-    todo: list[int] = []
-    for file_id, source in enumerate(sources):
-        hit = cached.get(source.key)
-        if hit and hit.size == source.size and hit.mtime_ns == source.mtime_ns:
-            reuse[hit.file_id] = file_id
-            outcomes[file_id] = Outcome(hit.report, None, hit.rejected)
-        else:
-            todo.append(file_id)
-    report.from_cache = len(reuse)
+    done = 0
 
-    def tell(done: int, events: int, phase: str = "parsing") -> None:
+    def tell(files: int) -> None:
+        nonlocal done
+        done += files
         if progress is not None:
-            progress(Progress(done, len(sources), events, time.perf_counter() - started, phase))
+            elapsed = time.perf_counter() - started
+            progress(Progress(done, total_files, load.events, elapsed))
 
-    frames: list[pl.DataFrame] = []
-    events = 0
-    if reuse:
-        frames.append(cache.read_rows(entry, reuse, len(cached)))
-        events = frames[0].height
-    tell(len(reuse), events)
-
+    todo = _reuse(load, found, generation)
+    tell(len(load.sources))
+    folder = cache.new_generation(entry) if options.use_cache else scratch_dir()
     if todo:
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parsers allocate millions of short-lived objects, none cyclic
         try:
-            raws, events = parse_all(sources, todo, outcomes, options.workers, cancel, tell, events)
+            _parse(load, todo, folder, cancel, tell, partial)
+        except BaseException:
+            cache.discard(folder) if options.use_cache else None
+            raise
         finally:
             if gc_was_enabled:
                 gc.enable()
-        frames.extend(raws)
-    frame = pl.concat(frames, how="vertical", rechunk=False) if frames else empty_frame()
-    _reconcile(
-        report,
-        sources,
-        outcomes,
-        [FileReport(bad.path, "failed", reason=bad.reason) for bad in unreadable],
+    report = _report(
+        load,
+        [FileReport(p.path, "failed" if p.failed else "skipped", reason=p.reason) for p in passed],
     )
-
-    presorted = not todo and all(old == new for old, new in reuse.items())
-    frame = sort_rows(frame, presorted=presorted)
+    report.from_cache = sum(1 for i, _ in enumerate(load.sources) if i in load.cached_rejects)
+    frame = _sort(load)
     if options.use_cache and todo:
-        manifest = [
-            cache.CachedFile(
-                s.path,
-                s.member,
-                s.size,
-                s.mtime_ns,
-                i,
-                outcomes[i].report,
-                outcomes[i].rejected[:MAX_REJECTED_DETAILS],
-            )
-            for i, s in enumerate(sources)
+        texts = [
+            cache.adopt(p, folder) if not p.path.is_relative_to(folder) else p
+            for p in load.texts.parts
         ]
-        warning = cache.write_entry(entry, frame, manifest)
+        load.texts = TextStore(texts)
+        files = [
+            cache.CachedFile(
+                s,
+                i,
+                o.report,
+                (o.rejected or load.cached_rejects.get(i, []))[:MAX_REJECTED_DETAILS],
+                o.rows,
+            )
+            for i, (s, o) in enumerate(zip(load.sources, load.outcomes, strict=True))
+            if o is not None
+        ]
+        warning = cache.commit(entry, folder, frame, files, texts)
         if warning:
-            warnings.append(warning)
-    frame = drop_duplicates(frame, report)
+            load.warnings.append(warning)
+    elif options.use_cache:
+        cache.discard(folder)
+    frame = drop_duplicates(frame, report, load.texts)
     report.seconds = time.perf_counter() - started
-    return LoadResult(frame, report, sources, warnings)
+    return LoadResult(frame, report, load.sources, load.texts, load.warnings)
+
+
+def _reuse(
+    load: _Load, found: list[SourceFile], generation: cache.Generation | None
+) -> list[SourceFile]:
+    """Take the cached rows of unchanged inputs; return the inputs to parse."""
+    if generation is None:
+        return found
+    by_path: dict[str, list[cache.CachedFile]] = {}
+    for cached in generation.files.values():
+        by_path.setdefault(cached.source.path, []).append(cached)
+    remap: dict[int, int] = {}
+    todo: list[SourceFile] = []
+    for source in found:
+        hits = by_path.get(source.path, [])
+        if hits and all(h.source.identity == source.identity for h in hits):
+            for hit in sorted(hits, key=lambda h: h.file_id):
+                new = load.number(hit.source)
+                remap[hit.file_id] = new
+                load.outcomes[new] = FileOutcome(hit.source, hit.report, [], hit.rows)
+                load.cached_rejects[new] = hit.rejected
+        else:
+            todo.append(source)
+    if not remap:
+        return found
+    try:
+        load.frames.append(cache.read_rows(generation, remap))
+    except ValueError as exc:
+        load.warnings.append(f"the cache in {generation.folder} was damaged ({exc}); parsing again")
+        load.sources.clear()
+        load.outcomes.clear()
+        load.cached_rejects.clear()
+        return found
+    for part in generation.texts:
+        load.texts.add(TextPart(part.path, tuple(remap.get(i, DROPPED) for i in part.ids)))
+    load.events = load.frames[0].height
+    return todo
+
+
+def _sort(load: _Load) -> pl.DataFrame:
+    """All rows in time order; ties in the order of the inputs' names (stable across runs)."""
+    frame = load.frame()
+    ranks = sorted(range(len(load.sources)), key=lambda i: load.sources[i].key)
+    order = {file_id: rank for rank, file_id in enumerate(ranks)}
+    rank = pl.col(c.FILE_ID).replace_strict(order, return_dtype=pl.UInt32) if order else None
+    return sort_rows(frame, rank)

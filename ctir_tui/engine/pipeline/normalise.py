@@ -1,159 +1,174 @@
-"""From raw record structs to the canonical frame, in Polars expressions only.
+"""From the workers' text columns to the canonical frame, in Polars expressions only.
 
-Two producers feed this module: Polars' JSON reader (the fast path, which yields a frame of
-``RAW_FIELDS`` columns directly) and the Python fallback (which projects record dicts onto the
-same fields with :func:`project`). Both then go through :func:`normalise`.
+What a column means is decided here, once: the normalised principal (DOMAIN.md §3), the
+outcome of a call (a failed console login is a failure even without an error code), whether
+it crossed accounts, and the event time in every form exporters write it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
-import orjson
 import polars as pl
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.schema import EVENT_SCHEMA, RAW_FIELDS
+from ctir_tui.engine.schema import EVENT_SCHEMA
 from ctir_tui.engine.times import record_time_fast, record_time_other
 
-_Spec = dict[str, "Any"]
+#: Error codes that mean "not allowed" rather than "went wrong".
+DENIED_CODES: Final = r"(?i)accessdenied|unauthorized|forbidden|notauthorized|permissiondenied"
+#: What a failed console login says when it has no error code.
+FAILED_LOGIN: Final = "Failed authentication"
+FLAG_BAD_TIME: Final = "bad-time"
+#: What a record says, for telling a re-delivery (same) from a conflicting copy (not).
+HASHED: Final = [
+    name
+    for name in EVENT_SCHEMA
+    if name
+    not in (c.TIME_TEXT, c.FLAGS, c.NOTES, c.SOURCE_FILE, c.FILE_ID, c.REC_INDEX, c.CONTENT_HASH)
+]
 
 
-def _spec_of(fields: dict[str, pl.DataType]) -> _Spec:
-    spec: _Spec = {}
-    for name, dtype in fields.items():
-        if isinstance(dtype, pl.Struct):
-            spec[name] = _spec_of({f.name: f.dtype for f in dtype.fields})  # type: ignore[misc]
-        else:
-            spec[name] = None
-    return spec
+def _principal() -> pl.Expr:
+    kind = pl.col("identity_type")
+    return pl.coalesce(
+        pl.when(kind == "AWSService").then(pl.col("invoked_by")),
+        pl.when(kind == "IdentityCenterUser").then(pl.col("on_behalf_of")),
+        pl.col("principal_arn"),
+        pl.col("user_name"),
+        pl.col("principal_id"),
+        pl.col("invoked_by"),
+        pl.col("account_id"),
+    )
 
 
-_SPEC: _Spec = _spec_of(RAW_FIELDS)
+def _outcome() -> pl.Expr:
+    code = pl.col("error_code")
+    failed_login = (pl.col("console_login") == "Failure") | (
+        code.is_null() & (pl.col("error_message") == FAILED_LOGIN)
+    )
+    return (
+        pl.when(code.is_not_null() & code.str.contains(DENIED_CODES))
+        .then(pl.lit("denied"))
+        .when(code.is_not_null() | failed_login.fill_null(False))
+        .then(pl.lit("failure"))
+        .otherwise(pl.lit("success"))
+    )
 
 
-def _leaf(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return orjson.dumps(value).decode()
+def _truth(column: str, yes: str) -> pl.Expr:
+    text = pl.col(column).str.to_lowercase()
+    return pl.when(text.is_null()).then(None).otherwise(text == yes)
 
 
-def _project(value: dict[str, Any], spec: _Spec) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, sub in spec.items():
-        got = value.get(name)
-        if sub is None:
-            out[name] = _leaf(got)
-        else:
-            out[name] = _project(got, sub) if isinstance(got, dict) else None
-    return out
+def _cross_account() -> pl.Expr:
+    """The call lands in another account, or a share or trust names another account."""
+    recipient = pl.col("recipient_account_id")
+    caller = pl.col("account_id")
+    lands_elsewhere = recipient.is_not_null() & caller.is_not_null() & (recipient != caller)
+    home = pl.concat_list(pl.coalesce(recipient, caller))
+    named = pl.col("target_accounts").str.split(",")
+    others = named.list.set_difference(home).list.len() > 0
+    return lands_elsewhere.fill_null(False) | others.fill_null(False)
 
 
-def project(records: list[dict[str, Any]]) -> pl.DataFrame:
-    """Build a raw frame (``RAW_FIELDS`` columns) from record dicts, coercing odd types.
-
-    Args:
-        records: Parsed CloudTrail records.
-
-    Returns:
-        A frame with one column per raw field.
-    """
-    rows = [_project(r, _SPEC) for r in records]
-    return pl.DataFrame(rows, schema=RAW_FIELDS, orient="row" if not rows else None)
-
-
-def _blank_to_null(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr.str.len_bytes() == 0).then(None).otherwise(expr)
+def _time_fixups(text: pl.Expr) -> pl.Expr:
+    """The rare forms: lower-case ``t``/``z``, a leap second, epoch seconds or milliseconds."""
+    upper = text.str.to_uppercase().str.replace(r":60(\.\d+)?(Z|[+-]\d\d:?\d\d)?$", ":59.999999$2")
+    digits = text.str.contains(r"^\d{9,13}(\.\d+)?$")
+    epoch = text.cast(pl.Float64, strict=False)
+    millis = pl.when(epoch > 1e11).then(epoch).otherwise(epoch * 1000)
+    from_epoch = (millis * 1000).cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))
+    return pl.when(digits).then(from_epoch).otherwise(record_time_other(upper))
 
 
 def normalise(raw: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    """Turn raw records into the canonical frame.
+    """Turn the workers' columns into the canonical frame.
 
     Args:
-        raw: ``RAW_FIELDS`` columns plus ``file_id`` and ``rec_index``.
-        sources: ``file_id`` (UInt32) and ``source_file`` (String), one row per input file.
+        raw: The columns of :data:`ctir_tui.engine.pipeline.extract.RAW_COLUMNS`, plus
+            ``resources``, ``file_id`` and ``rec_index``.
+        sources: ``file_id`` (UInt32) and ``source_file`` (String), one row per input.
 
     Returns:
         A frame with exactly the columns of ``EVENT_SCHEMA``, in that order.
     """
-    ui = pl.col("userIdentity").struct
-    session = ui.field("sessionContext").struct
-    kind = ui.field("type")
-    arn = _blank_to_null(ui.field("arn"))
-    user_name = _blank_to_null(ui.field("userName"))
-    principal_id = _blank_to_null(ui.field("principalId"))
-    invoked_by = _blank_to_null(ui.field("invokedBy"))
-    event_name = pl.coalesce(
-        pl.col("eventName"), pl.col("insightDetails").struct.field("eventName")
-    )
-    mfa_used = pl.col("additionalEventData").struct.field("MFAUsed").str.to_lowercase()
-    mfa_session = session.field("attributes").struct.field("mfaAuthenticated").str.to_lowercase()
-    principal = pl.coalesce(
-        pl.when(kind == "AWSService").then(invoked_by),
-        pl.when(kind == "IdentityCenterUser").then(ui.field("onBehalfOf").struct.field("userId")),
-        arn,
-        user_name,
-        principal_id,
-        invoked_by,
-        _blank_to_null(ui.field("accountId")),
-    )
     columns: dict[str, pl.Expr] = {
-        # CloudTrail's own form first; the rare other forms below, only where it failed.
-        c.TIME: record_time_fast(pl.coalesce(pl.col("eventTime"), pl.col("@timestamp"))),
-        "_time_text": pl.coalesce(pl.col("eventTime"), pl.col("@timestamp")),
-        c.EVENT_NAME: event_name,
-        c.EVENT_SOURCE: pl.coalesce(
-            pl.col("eventSource"), pl.col("insightDetails").struct.field("eventSource")
-        ),
-        c.REGION: pl.col("awsRegion"),
-        c.SOURCE_IP: pl.coalesce(
-            pl.col("sourceIPAddress"),
-            pl.col("network").struct.field("client").struct.field("ip"),
-        ),
-        c.USER_AGENT: pl.coalesce(pl.col("userAgent"), pl.col("http").struct.field("useragent")),
-        c.IDENTITY_TYPE: kind,
-        c.PRINCIPAL: principal,
-        c.PRINCIPAL_ARN: arn,
-        c.PRINCIPAL_ID: principal_id,
-        c.ACCOUNT_ID: _blank_to_null(ui.field("accountId")),
-        c.ACCESS_KEY_ID: _blank_to_null(ui.field("accessKeyId")),
-        c.USER_NAME: user_name,
-        c.SESSION_ISSUER_ARN: _blank_to_null(session.field("sessionIssuer").struct.field("arn")),
-        c.MFA: pl.when(mfa_used.is_not_null())
-        .then(mfa_used == "yes")
-        .otherwise(pl.when(mfa_session.is_not_null()).then(mfa_session == "true").otherwise(None)),
-        c.SOURCE_IDENTITY: _blank_to_null(session.field("sourceIdentity")),
-        c.INVOKED_BY: invoked_by,
-        c.ERROR_CODE: _blank_to_null(pl.col("errorCode")),
-        c.ERROR_MESSAGE: pl.col("errorMessage"),
-        c.READ_ONLY: pl.when(pl.col("readOnly").is_null())
-        .then(None)
-        .otherwise(pl.col("readOnly").str.to_lowercase() == "true"),
-        c.EVENT_TYPE: pl.col("eventType"),
-        c.EVENT_CATEGORY: pl.col("eventCategory"),
-        c.EVENT_ID: _blank_to_null(pl.col("eventID")),
-        c.REQUEST_ID: pl.col("requestID"),
-        c.RECIPIENT_ACCOUNT_ID: pl.col("recipientAccountId"),
-        c.CONSOLE_LOGIN: pl.col("responseElements").struct.field("ConsoleLogin"),
-        c.ISSUED_ACCESS_KEY_ID: _blank_to_null(
-            pl.col("responseElements").struct.field("credentials").struct.field("accessKeyId")
-        ),
+        c.TIME: record_time_fast(pl.col("event_time")),
+        c.TIME_TEXT: pl.col("event_time"),
+        c.EVENT_NAME: pl.col("event_name"),
+        c.EVENT_SOURCE: pl.col("event_source"),
+        c.REGION: pl.col("region"),
+        c.SOURCE_IP: pl.col("source_ip"),
+        c.USER_AGENT: pl.col("user_agent"),
+        c.IDENTITY_TYPE: pl.col("identity_type"),
+        c.PRINCIPAL: _principal(),
+        c.PRINCIPAL_ARN: pl.col("principal_arn"),
+        c.PRINCIPAL_ID: pl.col("principal_id"),
+        c.ACCOUNT_ID: pl.col("account_id"),
+        c.ACCESS_KEY_ID: pl.col("access_key_id"),
+        c.USER_NAME: pl.col("user_name"),
+        c.SESSION_ISSUER_ARN: pl.col("issuer_arn"),
+        c.SESSION_ISSUER_TYPE: pl.col("issuer_type"),
+        c.SESSION_ISSUER_NAME: pl.col("issuer_name"),
+        c.MFA: _truth("mfa_authenticated", "true"),
+        c.MFA_USED: _truth("mfa_used", "yes"),
+        c.SOURCE_IDENTITY: pl.col("source_identity"),
+        c.INVOKED_BY: pl.col("invoked_by"),
+        c.ERROR_CODE: pl.col("error_code"),
+        c.ERROR_MESSAGE: pl.col("error_message"),
+        c.OUTCOME: _outcome(),
+        c.READ_ONLY: _truth("read_only", "true"),
+        c.EVENT_TYPE: pl.col("event_type"),
+        c.EVENT_CATEGORY: pl.col("event_category"),
+        c.EVENT_ID: pl.col("event_id"),
+        c.REQUEST_ID: pl.col("request_id"),
+        c.RECIPIENT_ACCOUNT_ID: pl.col("recipient_account_id"),
+        c.CONSOLE_LOGIN: pl.col("console_login"),
+        c.ISSUED_ACCESS_KEY_ID: pl.col("issued_access_key_id"),
+        c.ASSUMED_ROLE_ARN: pl.col("assumed_role_arn"),
+        c.TARGET: pl.col("target"),
+        c.TARGET_ACCOUNTS: pl.col("target_accounts"),
+        c.CROSS_ACCOUNT: _cross_account(),
+        c.RESOURCES: pl.col("resources"),
+        c.FLAGS: pl.col("flags"),
+        c.NOTES: pl.col("notes"),
         c.FILE_ID: pl.col(c.FILE_ID).cast(pl.UInt32),
         c.REC_INDEX: pl.col(c.REC_INDEX).cast(pl.UInt32),
     }
-    out = raw.lazy().select(**columns).join(sources.lazy(), on=c.FILE_ID, how="left").collect()
-    unparsed = out.select(
-        (pl.col(c.TIME).is_null() & pl.col("_time_text").is_not_null()).any()
-    ).item()
-    if unparsed:
+    # An empty string is no value (a HIDDEN user's ``"accessKeyId": ""`` is no key).
+    blank = pl.col(pl.String).replace("", None)
+    out = (
+        raw.lazy()
+        .with_columns(blank)
+        .select(**columns)
+        .join(sources.lazy(), on=c.FILE_ID, how="left")
+        .collect()
+    )
+    unread = pl.col(c.TIME).is_null() & pl.col(c.TIME_TEXT).is_not_null()
+    if out.select(unread.any()).item():
+        fixed = _time_fixups(pl.col(c.TIME_TEXT))
         out = out.with_columns(
-            pl.when(pl.col(c.TIME).is_null())
-            .then(record_time_other(pl.col("_time_text")))
-            .otherwise(pl.col(c.TIME))
-            .alias(c.TIME)
+            pl.when(pl.col(c.TIME).is_null()).then(fixed).otherwise(pl.col(c.TIME)).alias(c.TIME)
         )
+        bad = unread  # evaluated again on the fixed times: what is still null is unreadable
+        out = out.with_columns(
+            pl.when(bad)
+            .then(
+                pl.when(pl.col(c.FLAGS).is_null())
+                .then(pl.lit(FLAG_BAD_TIME))
+                .otherwise(pl.col(c.FLAGS) + pl.lit("," + FLAG_BAD_TIME))
+            )
+            .otherwise(pl.col(c.FLAGS))
+            .alias(c.FLAGS)
+        )
+    # The text of a time is kept only where it could not be read (shown, never hidden).
+    out = out.with_columns(
+        pl.when(pl.col(c.TIME).is_null()).then(pl.col(c.TIME_TEXT)).alias(c.TIME_TEXT)
+    )
+    # What the record says, hashed from text (not categoricals, whose codes differ from one
+    # process to the next, so that copies cached by another run compare) and from the time
+    # as read (a Logstash copy writes it differently). The request and response are
+    # compared too, for the few rows that share an eventID (see :mod:`.dedup`).
+    out = out.with_columns(pl.struct(HASHED).hash(seed=0).alias(c.CONTENT_HASH))
     return out.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()])

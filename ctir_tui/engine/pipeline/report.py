@@ -1,6 +1,8 @@
 """The load report: what happened to every file and record, so that nothing is lost silently.
 
-The figures reconcile: ``records_seen == loaded + duplicates + rejected``.
+The figures reconcile: ``records_seen == loaded + duplicates + rejected``. Identical
+re-deliveries (``duplicates``) are dropped and counted, not problems; records that share an
+eventID but differ (``conflicts``) are all kept and flagged, since one may be forged.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ FileStatus = Literal["read", "skipped", "failed"]
 MAX_REJECTED_DETAILS = 1000
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``: the count and the right form of the word."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 @dataclass(slots=True)
 class FileReport:
-    """The outcome for one input file (or one member of a zip archive)."""
+    """The outcome for one input file (or one member of an archive)."""
 
     path: str
     status: FileStatus
@@ -61,10 +68,17 @@ class LoadReport:
     rejected_details: list[RejectedRecord] = field(default_factory=list)
     records_seen: int = 0
     loaded: int = 0
+    #: Identical copies of a record already loaded (re-deliveries), dropped.
     duplicates: int = 0
+    #: Loaded records sharing an eventID with a different record (all copies kept, flagged).
+    conflicts: int = 0
+    #: Loaded records flagged as suspicious (duplicate keys, odd identity, bad text...).
+    flagged: int = 0
     rejected: int = 0
     #: Loaded events that carry no usable time (kept, sorted last).
     no_time: int = 0
+    #: Of those, events whose time was there but could not be read.
+    bad_time: int = 0
     #: Files whose rows came from the cache rather than a fresh parse.
     from_cache: int = 0
     seconds: float = 0.0
@@ -74,9 +88,16 @@ class LoadReport:
         return sum(1 for f in self.files if f.status == status)
 
     @property
+    def salvaged(self) -> int:
+        """Files read only in part (damaged)."""
+        return sum(1 for f in self.files if f.salvage)
+
+    @property
     def problems(self) -> int:
-        """Failed files, skipped files, rejected records and dropped duplicates, summed."""
-        return self.count("failed") + self.count("skipped") + self.rejected + self.duplicates
+        """What a responder must look at: failed and salvaged files, rejected records and
+        flagged ones (conflicting copies among them). Re-deliveries and files that are not
+        logs are not problems."""
+        return self.count("failed") + self.salvaged + self.rejected + self.flagged
 
     @property
     def reconciles(self) -> bool:
@@ -95,8 +116,11 @@ class LoadReport:
             "records_seen": self.records_seen,
             "events": self.loaded,
             "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "flagged": self.flagged,
             "rejected": self.rejected,
             "no_time": self.no_time,
+            "bad_time": self.bad_time,
             "files": {
                 "read": self.count("read"),
                 "skipped": self.count("skipped"),

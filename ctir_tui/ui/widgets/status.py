@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
 from ctir_tui.engine.pipeline.load import Progress
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.text import inert
 
 
@@ -47,7 +48,7 @@ class StatusLine(Static):
             text.append("  ")
             text.append(" ".join(f"[{inert(label, limit=40)}]" for label in labels))
         if problems:
-            text.append(f"  {problems:,} load problems (L)", style="bold yellow")
+            text.append(f"  {plural(problems, 'load problem')} (L)", style="bold yellow")
         if extra:
             text.append(f"  {inert(extra, limit=80)}", style="italic")
         text.append("  ? help", style="dim")

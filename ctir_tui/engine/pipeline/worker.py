@@ -1,0 +1,299 @@
+"""Parse inputs into columns: what each parsing worker does with a batch of files.
+
+For each input: read it (regular files only, bounded), inflate it, open archives, fix the
+text encoding, then parse: a trail delivery file straight into typed records (one pass, the
+fast path), anything else through the readers registry. Every exception while reading one
+file or one record becomes a failed file or a rejected record with its reason: one bad file
+never stops the load.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+import msgspec
+
+from ctir_tui.engine.pipeline.archives import MAX_NESTING, is_archive, members
+from ctir_tui.engine.pipeline.discover import SourceFile
+from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, Columns
+from ctir_tui.engine.pipeline.inflate import Limits, Refused, as_utf8, decompress
+from ctir_tui.engine.pipeline.report import FileReport
+from ctir_tui.engine.readers.registry import parse_bytes
+from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
+from ctir_tui.engine.readers.typed import (
+    DECODE_ERRORS,
+    DELIVERY,
+    FLAG_DUPLICATE_KEYS,
+    RAW_DELIVERY,
+    RECORD,
+    Record,
+    duplicate_keys,
+    loads_tolerant,
+    record_from_dict,
+)
+
+_READ_CHUNK: Final = 1 << 20
+#: A delivery file that also holds one of these is read by the registry, which keeps them all.
+_OTHER_CONTAINERS: Final = (b'"Events"', b'"logEvents"', b'"events"')
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """What reading one input gave: its report and the first rejected records."""
+
+    source: SourceFile
+    report: FileReport
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    #: Rows this input added to the batch's columns.
+    rows: int = 0
+
+
+class _Rejects:
+    """Rejected records of one file: all counted, the first ones kept with their reason."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.details: list[tuple[int, str]] = []
+        self.reasons: Counter[str] = Counter()
+
+    def add(self, index: int, reason: str) -> None:
+        self.count += 1
+        self.reasons[reason] += 1
+        if len(self.details) < MAX_REJECT_DETAILS:
+            self.details.append((index, reason))
+
+
+def read_file(path: str, limits: Limits) -> bytes:
+    """Read a regular file, never blocking on a FIFO, never past the size limit.
+
+    Raises:
+        OSError: It cannot be opened or read.
+        Refused: It is not a regular file (any more), or it is too large.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("refused: not a regular file (it changed since it was listed)")
+        if st.st_size > limits.max_bytes:
+            raise Refused(f"refused: {st.st_size:,} bytes, past {limits.max_bytes:,}")
+        with io.FileIO(fd, "rb", closefd=False) as stream:
+            out = bytearray()
+            while chunk := stream.read(_READ_CHUNK):
+                out += chunk
+                if len(out) > limits.max_bytes:
+                    raise Refused(f"refused: larger than {limits.max_bytes:,} bytes")
+            return out  # type: ignore[return-value]  # bytes-like; a copy would double the peak
+    finally:
+        os.close(fd)
+
+
+def expand(
+    source: SourceFile, data: bytes, limits: Limits, depth: int = 0
+) -> Iterator[tuple[SourceFile, bytes | None, str | None]]:
+    """The parseable inputs in ``data``: itself, or each member of an archive (nested too).
+
+    Yields:
+        (input, its inflated bytes or None, a note: what was done, or why it failed).
+    """
+    try:
+        data, damage = decompress(data, limits)
+    except Refused as exc:
+        yield source, None, str(exc)
+        return
+    if is_archive(data):
+        if depth >= MAX_NESTING:
+            yield source, None, f"refused: archives nested deeper than {MAX_NESTING}"
+            return
+        for member in members(data, limits):
+            inner = source.within(member.name) if member.name else source
+            if member.data is None:
+                yield inner, None, member.problem
+            else:
+                yield from expand(inner, member.data, limits, depth + 1)
+        return
+    data, encoding = as_utf8(data)
+    notes = "; ".join(n for n in (damage, encoding) if n)
+    yield source, data, notes or None
+
+
+def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) -> None:
+    """Find the records of one delivery file that repeat a key, and flag their rows.
+
+    ``kept`` holds, for each row added from ``start``, the index of its record in the file.
+    """
+    try:
+        elements = RAW_DELIVERY.decode(data).Records
+    except DECODE_ERRORS:
+        return
+    for row, index in enumerate(kept):
+        note = duplicate_keys(bytes(elements[index])) if index < len(elements) else None
+        if note:
+            cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
+
+
+def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
+    """Parse a delivery file: one typed pass, else record by record. None if not one."""
+    start = len(cols)
+    try:
+        records = DELIVERY.decode(data).Records
+    except DECODE_ERRORS:
+        pass
+    else:
+        kept = []
+        for index, rec in enumerate(records):
+            if rec.eventName is None and rec.insightDetails is None:
+                rejects.add(index, "not a CloudTrail record (no eventName)")
+            else:
+                cols.add(rec, file_id, index)
+                kept.append(index)
+        if cols.suspicious_keys(data, start):
+            _flag_duplicates(cols, data, start, kept)
+        return "s3-delivery"
+    try:
+        elements = RAW_DELIVERY.decode(data).Records
+    except DECODE_ERRORS:
+        return None
+    for index, element in enumerate(elements):
+        record = _one_record(bytes(element), index, rejects)
+        if record is not None:
+            cols.add(record, file_id, index)
+    return "s3-delivery"
+
+
+def _one_record(text: bytes, index: int, rejects: _Rejects) -> Record | None:
+    """Decode one record's text: typed, else tolerantly with what is odd flagged."""
+    try:
+        record = RECORD.decode(text)
+    except DECODE_ERRORS:
+        pass
+    else:
+        if record.eventName is None and record.insightDetails is None:
+            rejects.add(index, "not a CloudTrail record (no eventName)")
+            return None
+        note = duplicate_keys(text) if _may_repeat(text) else None
+        return record if note is None else _tolerant(text, index, rejects, note)
+    return _tolerant(text, index, rejects, duplicate_keys(text))
+
+
+def _may_repeat(text: bytes) -> bool:
+    return text.count(b'"eventName"') > 1 or text.count(b'"eventID"') > 1 or b'"\\u' in text
+
+
+def _tolerant(text: bytes, index: int, rejects: _Rejects, note: str | None) -> Record | None:
+    try:
+        value = loads_tolerant(text)
+    except RecursionError:
+        rejects.add(index, "nested too deeply to read")
+        return None
+    except ValueError as exc:
+        rejects.add(index, f"invalid JSON ({exc})")
+        return None
+    if not isinstance(value, dict):
+        rejects.add(index, f"not a JSON object ({type(value).__name__})")
+        return None
+    try:
+        return record_from_dict(value, duplicate_keys=note)
+    except ValueError as exc:
+        rejects.add(index, str(exc))
+        return None
+
+
+def _generic(
+    cols: Columns, data: bytes, file_id: int, rejects: _Rejects, report: FileReport
+) -> None:
+    """Any shape but a delivery file: the readers registry, then each record tolerantly."""
+    parsed = parse_bytes(data)
+    report.shape = parsed.shape
+    if parsed.skip is not None and not parsed.items:
+        report.status, report.reason = "skipped", parsed.skip
+        return
+    if parsed.error is not None:
+        report.status, report.reason = "failed", parsed.error
+        return
+    report.salvage = parsed.salvage
+    start = len(cols)
+    rows: list[int] = []
+    for index, item in enumerate(parsed.items):
+        if item.record is None:
+            rejects.add(index, item.reason or "unusable record")
+            continue
+        try:
+            record = record_from_dict(item.record)
+        except ValueError as exc:
+            rejects.add(index, str(exc))
+            continue
+        cols.add(record, file_id, index)
+        rows.append(index)
+    report.records = len(parsed.items)
+    if cols.suspicious_keys(data, start):
+        with_raw = parse_bytes(data, want_raw=True)
+        for row, index in enumerate(rows):
+            raw = with_raw.items[index].raw if index < len(with_raw.items) else None
+            note = duplicate_keys(raw) if raw else None
+            if note:
+                cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
+
+
+def parse_file(
+    source: SourceFile, data: bytes, note: str | None, cols: Columns, file_id: int
+) -> FileOutcome:
+    """Parse one inflated input into ``cols`` (rows tagged with ``file_id``)."""
+    report = FileReport(source.display, "read", salvage=None)
+    rejects = _Rejects()
+    start = len(cols)
+    try:
+        fast = looks_like_s3_delivery(data) and not any(key in data for key in _OTHER_CONTAINERS)
+        shape = _typed_delivery(cols, data, file_id, rejects) if fast else None
+        if shape is not None:
+            report.shape = shape
+            report.records = len(cols) - start + rejects.count
+        else:
+            _generic(cols, data, file_id, rejects, report)
+    except (RecursionError, MemoryError, ValueError, msgspec.MsgspecError) as exc:
+        cols.truncate(start)
+        report.status, report.shape = "failed", report.shape or "unknown"
+        report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        return FileOutcome(source, report)
+    report.rejected = rejects.count
+    if note:
+        if "stream" in note:  # inflating stopped at damage: say what it still gave
+            note += f"; salvaged {len(cols) - start:,} records before the damage"
+        report.salvage = "; ".join(n for n in (note, report.salvage) if n)
+    return FileOutcome(source, report, rejects.details, len(cols) - start)
+
+
+def parse_source(
+    source: SourceFile, cols: Columns, first_id: int, limits: Limits
+) -> list[FileOutcome]:
+    """Read one input from disk and parse it (each archive member apart).
+
+    Args:
+        source: A file found on disk.
+        cols: Where the rows go.
+        first_id: The ``file_id`` of the first input this source yields (members follow).
+        limits: How far one input may inflate.
+
+    Returns:
+        One outcome per input: the file itself, or each member of an archive.
+    """
+    try:
+        data = read_file(source.path, limits)
+    except Refused as exc:
+        return [FileOutcome(source, FileReport(source.display, "failed", reason=str(exc)))]
+    except OSError as exc:
+        reason = f"cannot read ({exc.strerror or exc})"
+        return [FileOutcome(source, FileReport(source.display, "failed", reason=reason))]
+    out: list[FileOutcome] = []
+    for inner, content, note in expand(source, data, limits):
+        if content is None:
+            out.append(FileOutcome(inner, FileReport(inner.display, "failed", reason=note)))
+            continue
+        out.append(parse_file(inner, content, note, cols, first_id + len(out)))
+    return out

@@ -1,0 +1,358 @@
+"""The fields ctir reads from a CloudTrail record, as typed msgspec structs.
+
+Decoding straight into these structs skips every field ctir does not read without building
+a Python object for it, which is twice as fast as building dicts; request parameters,
+response elements, additional data and resources stay as their raw JSON bytes
+(``msgspec.Raw``), exactly as the record holds them, for the text store and for the few
+events whose parameters say what was acted upon.
+
+A document that does not fit the structs (a field of the wrong type, a huge integer, a lone
+surrogate, nesting deeper than the decoder allows) raises; the caller then reads that
+document record by record with the standard library and :func:`record_from_dict`, which
+accepts anything and flags what is odd, so one bad record never costs the others.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final
+
+import msgspec
+
+#: A record's value that was absent (``Raw()`` is empty, ``null`` is ``b"null"``).
+NO_RAW: Final = msgspec.Raw()
+#: The deepest nesting the standard-library fallback will follow (a record nested deeper
+#: is rejected with that reason, not a crash).
+MAX_DEPTH: Final = 200
+#: Integers of more digits than this are kept as text (Python refuses past 4,300).
+MAX_INT_DIGITS: Final = 100
+#: A field of the wrong type is kept as its JSON, cut to this length.
+MAX_SHOWN_FIELD: Final = 2000
+
+#: Suspicion flags a record can carry (shown, counted, filterable).
+FLAG_DUPLICATE_KEYS: Final = "duplicate-keys"
+FLAG_BAD_IDENTITY: Final = "bad-identity"
+FLAG_BAD_UNICODE: Final = "bad-unicode"
+FLAG_BIG_NUMBER: Final = "big-number"
+
+
+#: A text field: the typed decode refuses anything else, and the tolerant path converts.
+Str = str | None
+#: A time: ISO text as CloudTrail writes it, or epoch seconds or milliseconds as some
+#: exporters do.
+Time = str | int | float | None
+
+
+class Issuer(msgspec.Struct):
+    """``userIdentity.sessionContext.sessionIssuer``."""
+
+    type: Str = None
+    arn: Str = None
+    userName: Str = None
+    principalId: Str = None
+    accountId: Str = None
+
+
+class Attributes(msgspec.Struct):
+    """``userIdentity.sessionContext.attributes``."""
+
+    mfaAuthenticated: bool | Str = None
+    creationDate: Str = None
+
+
+class SessionContext(msgspec.Struct):
+    """``userIdentity.sessionContext``."""
+
+    sessionIssuer: Issuer | None = None
+    attributes: Attributes | None = None
+    sourceIdentity: Str = None
+
+
+class OnBehalfOf(msgspec.Struct):
+    """``userIdentity.onBehalfOf`` (Identity Center users)."""
+
+    userId: Str = None
+
+
+class Identity(msgspec.Struct):
+    """``userIdentity``."""
+
+    type: Str = None
+    principalId: Str = None
+    arn: Str = None
+    accountId: Str = None
+    accessKeyId: Str = None
+    userName: Str = None
+    invokedBy: Str = None
+    sessionContext: SessionContext | None = None
+    onBehalfOf: OnBehalfOf | None = None
+
+
+class Insight(msgspec.Struct):
+    """``insightDetails``: an Insights record names the event it is about here."""
+
+    eventName: Str = None
+    eventSource: Str = None
+
+
+class Client(msgspec.Struct):
+    """Datadog's ``network.client``."""
+
+    ip: Str = None
+
+
+class Network(msgspec.Struct):
+    """Datadog-enriched exports move the source address here."""
+
+    client: Client | None = None
+
+
+class Http(msgspec.Struct):
+    """Datadog-enriched exports move the user agent here."""
+
+    useragent: Str = None
+
+
+class Record(msgspec.Struct):
+    """The fields of one CloudTrail record that ctir reads; the rest is skipped."""
+
+    eventVersion: Str = None
+    eventTime: Time = None
+    timestamp: Any = msgspec.field(default=None, name="@timestamp")
+    eventSource: Str = None
+    eventName: Str = None
+    awsRegion: Str = None
+    sourceIPAddress: Str = None
+    userAgent: Str = None
+    userIdentity: Identity | None = None
+    errorCode: Str = None
+    errorMessage: Str = None
+    readOnly: bool | Str = None
+    eventType: Str = None
+    eventCategory: Str = None
+    eventID: Str = None
+    requestID: Str = None
+    recipientAccountId: Str = None
+    requestParameters: msgspec.Raw = NO_RAW
+    responseElements: msgspec.Raw = NO_RAW
+    additionalEventData: msgspec.Raw = NO_RAW
+    resources: msgspec.Raw = NO_RAW
+    insightDetails: Insight | None = None
+    network: Network | None = None
+    http: Http | None = None
+    #: Set by :func:`record_from_dict` only: suspicion flags and what they are about.
+    flags: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+class Delivery(msgspec.Struct):
+    """``{"Records": [...]}``, decoded in one pass."""
+
+    Records: list[Record]
+
+
+class RawDelivery(msgspec.Struct):
+    """``{"Records": [...]}`` with each record kept as its exact bytes."""
+
+    Records: list[msgspec.Raw]
+
+
+DELIVERY: Final = msgspec.json.Decoder(Delivery)
+RAW_DELIVERY: Final = msgspec.json.Decoder(RawDelivery)
+RECORD: Final = msgspec.json.Decoder(Record)
+ANY: Final = msgspec.json.Decoder()
+#: What a typed decode raises on content that does not fit.
+DECODE_ERRORS: Final = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError)
+
+
+def _safe_int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _safe_float(text: str) -> float | str:
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+def loads_tolerant(data: bytes | str) -> Any:
+    """Decode JSON with the standard library, keeping huge numbers as text.
+
+    Raises:
+        ValueError: Not JSON (``json.JSONDecodeError`` is a ``ValueError``).
+        RecursionError: Nested too deeply.
+    """
+    return json.loads(data, parse_int=_safe_int, parse_float=_safe_float)
+
+
+def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _clean_text(value: Any) -> tuple[Any, bool]:
+    """Strings with lone surrogates become valid UTF-8 (U+FFFD); True if any was changed."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            fixed = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            return fixed, True
+        return value, False
+    if isinstance(value, dict):
+        changed = False
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key, kc = _clean_text(k)
+            item, vc = _clean_text(v)
+            out[key] = item
+            changed = changed or kc or vc
+        return out, changed
+    if isinstance(value, list):
+        items = [_clean_text(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    return value, False
+
+
+def _raw(value: Any) -> msgspec.Raw:
+    if value is None:
+        return msgspec.Raw(b"null")
+    return msgspec.Raw(msgspec.json.encode(value))
+
+
+def _str(value: Any) -> str | None:
+    """Any JSON value as field text (the tolerant path's answer to a wrong type)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)[:MAX_SHOWN_FIELD]
+
+
+def _time(value: Any) -> str | int | float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return _str(value)
+
+
+def _strings(value: Any) -> Any:
+    """Every leaf of a decoded object as field text (structs then accept it)."""
+    if isinstance(value, dict):
+        return {k: _strings(v) for k, v in value.items()}
+    return _str(value)
+
+
+def _struct(kind: type[Any], value: Any) -> Any:
+    """``value`` as a struct of ``kind``, or None when it is not an object of that shape."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return msgspec.convert(_strings(value), kind, strict=False)
+    except (msgspec.ValidationError, TypeError):
+        return None
+
+
+def record_from_dict(value: dict[str, Any], *, duplicate_keys: str | None = None) -> Record:
+    """Build a :class:`Record` from any JSON object, flagging what a trail never writes.
+
+    Args:
+        value: A decoded record (from the standard library, with huge numbers as text).
+        duplicate_keys: A note naming keys the record repeats, when the caller found some.
+
+    Raises:
+        ValueError: The record is nested deeper than :data:`MAX_DEPTH`.
+    """
+    if not _depth_ok(value):
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    flags: list[str] = []
+    notes: list[str] = []
+    value, changed = _clean_text(value)
+    if changed:
+        flags.append(FLAG_BAD_UNICODE)
+        notes.append("invalid Unicode (lone surrogates) replaced by U+FFFD")
+    if duplicate_keys:
+        flags.append(FLAG_DUPLICATE_KEYS)
+        notes.append(duplicate_keys)
+    identity_value = value.get("userIdentity")
+    identity = _struct(Identity, identity_value)
+    if identity_value is not None and identity is None:
+        flags.append(FLAG_BAD_IDENTITY)
+        shown = json.dumps(identity_value)[:200]
+        notes.append(f"userIdentity is not an object of the usual shape: {shown}")
+        identity = Identity(principalId=shown)
+    fields: dict[str, Any] = {
+        name: _str(value.get(name))
+        for name in (
+            "eventVersion",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "awsRegion",
+            "sourceIPAddress",
+            "userAgent",
+            "errorCode",
+            "errorMessage",
+            "readOnly",
+            "eventType",
+            "eventCategory",
+            "eventID",
+            "requestID",
+            "recipientAccountId",
+        )
+    }
+    if any(isinstance(v, str) and len(v) > MAX_INT_DIGITS and v.isdigit() for v in fields.values()):
+        flags.append(FLAG_BIG_NUMBER)
+    raws: dict[str, Any] = {
+        name: _raw(value[name]) if name in value else NO_RAW
+        for name in ("requestParameters", "responseElements", "additionalEventData", "resources")
+    }
+    fields["eventTime"] = _time(value.get("eventTime"))
+    fields["readOnly"] = _str(value.get("readOnly"))
+    return Record(
+        **fields,
+        timestamp=_time(value.get("@timestamp")),
+        userIdentity=identity,
+        insightDetails=_struct(Insight, value.get("insightDetails")),
+        network=_struct(Network, value.get("network")),
+        http=_struct(Http, value.get("http")),
+        flags=tuple(flags),
+        notes="; ".join(notes) or None,
+        **raws,
+    )
+
+
+def duplicate_keys(text: bytes | str) -> str | None:
+    """Name the keys a JSON object repeats at its top level or in ``userIdentity``.
+
+    A trail never writes a key twice; a record that does may show one value in one tool and
+    the other in another, so both values are named.
+    """
+    found: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, list[Any]] = {}
+        for key, item in pairs:
+            seen.setdefault(key, []).append(item)
+        for key, items in seen.items():
+            if len(items) > 1 and all(not isinstance(i, dict | list) for i in items):
+                shown = " / ".join(json.dumps(i)[:80] for i in items)
+                found.append(f"{key} given {len(items)} times: {shown}")
+            elif len(items) > 1:
+                found.append(f"{key} given {len(items)} times")
+        return {key: items[-1] for key, items in seen.items()}
+
+    try:
+        json.loads(text, object_pairs_hook=hook, parse_int=_safe_int, parse_float=_safe_float)
+    except (ValueError, RecursionError):
+        return None
+    return "duplicate keys: " + "; ".join(found) if found else None
