@@ -90,7 +90,7 @@ def filters_from_args(
     for word in ("principal", "ip", "since", "until"):
         flag(word)
     since, until = getattr(ns, "since", None), getattr(ns, "until", None)
-    relative = (since is not None and is_duration(since)) or (until is not None and is_duration(until))
+    relative = any(v is not None and is_duration(v) for v in (since, until))
     # A duration counts back from the newest event: before the load, the order is unknown.
     if since is not None and until is not None and (newest is not None or not relative):
         _check_order(since, until, newest)
