@@ -60,9 +60,9 @@ class Context:
     def case_marks(self, word: str) -> CaseMarks:
         """The case's marks, or a one-line error naming ``word`` when no case is open."""
         if self.case is None:
+            # Callers give the case as Filters.to_expr(case=...) or Session.view(case=...).
             raise FilterError(
-                f"'{word}' filters on the case's marks and tags, and no case is open here "
-                "(give the filters a case: Filters.to_expr(case=...), Session.view(case=...))"
+                f"'{word}' filters on the case's marks and tags, and no case is open here"
             )
         return self.case
 
