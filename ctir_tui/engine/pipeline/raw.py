@@ -54,6 +54,11 @@ class RawStore:
             for item in parsed.items
         ]
 
+    @property
+    def sources(self) -> list[SourceFile]:
+        """The inputs, indexed by ``file_id``, as they were when loaded."""
+        return list(self._sources)
+
     def changed(self, file_id: int) -> bool:
         """Whether the source file changed since it was loaded (its text may differ)."""
         source = self._sources[file_id]
