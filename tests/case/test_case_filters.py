@@ -61,3 +61,24 @@ def test_the_words_parse_and_label() -> None:
         parse_filter("tag")
     with pytest.raises(FilterError, match="bad tag"):
         parse_filter("tag <b>")
+
+
+def test_the_clause_matches_exactly_the_keys_marks_py_builds(tmp_path: Path) -> None:
+    # An eventID that looks like a locator is still an eventID: "@0:0" keys this record,
+    # and the record without an eventID (the third, "@0:2") only by its locator.
+    tricky = record(1, eventID="@0:1")
+    no_id = record(3)
+    del no_id["eventID"]
+    write_jsonl(tmp_path / "a.jsonl", [record(0, eventID="@0:0"), tricky, no_id, record(4)])
+    frame = load(tmp_path / "a.jsonl").frame
+    cases = {
+        ("@0:0",): ["req-00000000"],
+        ("@0:1",): ["req-00000001"],
+        ("@0:2",): ["req-00000003"],
+        ("@0:3", "evt-00000004"): ["req-00000004"],
+        ("@9:9", "evt-none"): [],
+    }
+    for keys, expected in cases.items():
+        marks = CaseMarks(frozenset(keys), {})
+        view = Filters((MarkedClause(),)).apply(frame, case=marks)
+        assert view.get_column("request_id").to_list() == expected, keys

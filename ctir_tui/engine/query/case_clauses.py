@@ -14,17 +14,42 @@ from typing import ClassVar
 
 import polars as pl
 
+from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.clauses import Clause, Typed
 from ctir_tui.engine.query.context import Context
-from ctir_tui.engine.query.marks import KEY_COLUMNS, check_tag, mark_key_expr
+from ctir_tui.engine.query.marks import KEY_COLUMNS, check_tag
+
+_LOCATOR = re.compile(r"@(\d+):(\d+)")
 
 
 def _keyed(ctx: Context, keys: Collection[str]) -> pl.Expr:
+    """The event's key (:func:`mark_key_expr`) is one of ``keys``.
+
+    Same test as ``mark_key_expr().is_in(keys)``, but without building a string per row:
+    event IDs are compared as they are, locators as packed ``file_id``/``rec_index`` pairs
+    (a 1M-event frame: ~10 ms instead of ~80 ms).
+    """
     for column in sorted(KEY_COLUMNS):
         ctx.require(column)
     if not keys:
         return pl.lit(False)
-    return mark_key_expr().is_in(pl.lit(pl.Series(sorted(keys), dtype=pl.String)).implode())
+    event_id = pl.col(c.EVENT_ID)
+    by_id = event_id.is_in(pl.lit(pl.Series(sorted(keys), dtype=pl.String)).implode())
+    packed = [p for p in (_locator(k) for k in keys) if p is not None]
+    if not packed:
+        return by_id.fill_null(False)
+    at = pl.col(c.FILE_ID).cast(pl.UInt64) * (1 << 32) + pl.col(c.REC_INDEX).cast(pl.UInt64)
+    by_locator = event_id.is_null() & at.is_in(pl.lit(pl.Series(packed, dtype=pl.UInt64)).implode())
+    return by_id.fill_null(False) | by_locator
+
+
+def _locator(key: str) -> int | None:
+    """``@file_id:rec_index`` packed into one integer, or None for another key."""
+    match = _LOCATOR.fullmatch(key)
+    if match is None:
+        return None
+    file_id, rec_index = int(match[1]), int(match[2])
+    return (file_id << 32) | rec_index if file_id < 2**32 and rec_index < 2**32 else None
 
 
 @dataclass(frozen=True, kw_only=True)
