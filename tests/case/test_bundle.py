@@ -246,3 +246,17 @@ def test_the_bundle_refuses_the_evidence_and_a_non_empty_folder(
     assert export(capsys, evidence, busy, "--force")[0] == 0
     assert (busy / "keep.txt").read_text() == "mine"
     assert (busy / "SHA256SUMS").exists()
+
+
+def test_a_long_timeline_is_cut_in_the_report_but_not_in_the_records(
+    evidence: Evidence,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("ctir_tui.engine.case.report.MAX_TIMELINE", 2)
+    out = tmp_path / "bundle"
+    assert export(capsys, evidence, out, "--all")[0] == 0
+    report = (out / "report.md").read_text()
+    assert "… and 4 more events, all in events\\.jsonl and timesketch\\.jsonl." in report
+    assert len(lines(out / "events.jsonl")) == 6

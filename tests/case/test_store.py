@@ -238,3 +238,22 @@ def test_two_stores_on_one_case_keep_each_others_changes(tmp_path: Path) -> None
     final = CaseStore.open(EVIDENCE, root=tmp_path)
     assert final.marked_keys() == {"evt-1", "evt-2", "evt-3"}
     assert final.notes == "from the command line"
+
+
+def test_a_call_that_changes_nothing_adds_nothing(tmp_path: Path) -> None:
+    case = store(tmp_path)
+    case.set_note("evt-1", "")
+    assert not case.unmark("evt-1")
+    assert not case.untag("evt-1", "malicious")
+    assert case.entries() == []
+    assert not case.path.exists()
+
+
+def test_a_case_file_that_cannot_be_read_is_never_overwritten(tmp_path: Path) -> None:
+    path = case_path(EVIDENCE, tmp_path)
+    path.mkdir(parents=True)  # reading it fails (as root, permissions would not)
+    case = CaseStore.open(EVIDENCE, root=tmp_path)
+    assert "cannot be read" in str(case.problems[0])
+    with pytest.raises(OSError, match="will not be saved"):
+        case.mark("evt-1")
+    assert path.is_dir()

@@ -28,6 +28,8 @@ from ctir_tui.engine.times import iso_z
 KEY: Final = "__key"
 #: Rows of the coverage table (account x region) shown at most.
 MAX_COVERAGE: Final = 200
+#: Events in the report's timeline at most (a bundle of a whole view still holds them all).
+MAX_TIMELINE: Final = 5000
 #: Rejected records named at most.
 MAX_REJECTED: Final = 50
 _NOTE_CUT: Final = 80
@@ -119,7 +121,7 @@ def _timeline(frame: pl.DataFrame, case: CaseStore, selection: Selection) -> lis
     header += ("account / region", "error", "tags", "note", "key")
     rows: list[tuple[str, ...]] = []
     notes: list[Block] = []
-    for number, row in enumerate(_events(frame), 1):
+    for number, row in enumerate(_events(frame.head(MAX_TIMELINE)), 1):
         entry = case.get(row[KEY])
         tags = ", ".join(entry.tags) if entry else ""
         note = entry.note if entry else ""
@@ -145,6 +147,11 @@ def _timeline(frame: pl.DataFrame, case: CaseStore, selection: Selection) -> lis
             notes += _event_note(number, row, entry)
     blocks: list[Block] = [Heading("Timeline")]
     blocks.append(Table(header, tuple(rows)) if rows else Para("No events."))
+    if frame.height > MAX_TIMELINE:
+        more = frame.height - MAX_TIMELINE
+        blocks.append(
+            Para(f"… and {more:,} more events, all in events.jsonl and timesketch.jsonl.")
+        )
     if notes:
         blocks += [Heading("Notes on the events", 3), *notes]
     if selection.missing:

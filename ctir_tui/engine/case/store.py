@@ -129,6 +129,8 @@ class CaseStore:
         self._touched: set[str] = set()
         self._notes_touched = False
         self._seen: tuple[int, int] | None = None
+        #: Why the case file must not be written (it could not be read or set aside).
+        self._blocked: str | None = None
 
     @classmethod
     def open(
@@ -169,7 +171,9 @@ class CaseStore:
         except FileNotFoundError:
             return
         except OSError as exc:
-            self.problems.append(CaseProblem(path, f"cannot be read ({exc.strerror})"))
+            reason = f"cannot be read ({exc.strerror}); changes will not be saved over it"
+            self.problems.append(CaseProblem(path, reason))
+            self._blocked = reason
             return
         result = read_case(raw)
         data = result.data
@@ -188,9 +192,13 @@ class CaseStore:
             reason += f"; and {len(result.problems) - 5} more"
         recovered = sum(1 for e in data.entries.values() if e.marked)
         reason += f" (recovered {len(data.entries)} events, {recovered} marked)"
-        self.problems.append(CaseProblem(path, reason, kept))
         data.evidence = self._data.evidence
         self._data = data
+        if kept is None:
+            self._blocked = "it could not be moved aside; changes will not be saved over it"
+            self.problems.append(CaseProblem(path, f"{reason}; {self._blocked}"))
+            return
+        self.problems.append(CaseProblem(path, reason, kept))
         self._write()
 
     def _merge_backup(self, data: CaseData) -> None:
@@ -373,8 +381,11 @@ class CaseStore:
         change.
 
         Raises:
-            OSError: The cases folder cannot be written.
+            OSError: The cases folder cannot be written, or the case file was unreadable
+                when opened (it is never overwritten then: see :attr:`problems`).
         """
+        if self._blocked is not None:
+            raise OSError(f"case file {self.path}: {self._blocked}")
         if self._seen is not None and self._stat() not in (None, self._seen):
             self._merge_disk()
         self._write()
@@ -386,10 +397,8 @@ class CaseStore:
         key = clean(key)
         if not key:
             raise ValueError("an event key cannot be empty")
-        entry = self._data.entries.get(key)
-        if entry is None:
-            entry = self._data.entries[key] = Entry(key)
-        return entry
+        # A new entry joins the case in _changed, so a call that changes nothing adds nothing.
+        return self._data.entries.get(key) or Entry(key)
 
     def _stamp(self) -> str:
         return self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -398,7 +407,9 @@ class CaseStore:
         entry.updated = self._stamp()
         self._touched.add(entry.key)
         if entry.empty:
-            del self._data.entries[entry.key]
+            self._data.entries.pop(entry.key, None)
+        else:
+            self._data.entries[entry.key] = entry
         self._saved()
 
     def _saved(self) -> None:

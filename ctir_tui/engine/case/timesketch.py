@@ -11,7 +11,7 @@ imports as event tags), ``ctir_note``, ``ctir_marked``, ``ctir_key`` and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
 import orjson
@@ -24,6 +24,8 @@ from ctir_tui.engine.export.records import CSV_COLUMNS
 
 TIMESTAMP_DESC: Final = "Event Time"
 _BATCH: Final = 10_000
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 def message(row: dict[str, Any]) -> str:
@@ -57,7 +59,7 @@ def write_timesketch(frame: pl.DataFrame, case: CaseStore, out: IO[bytes]) -> in
                 "message": message(row),
                 "datetime": moment.isoformat(),
                 "timestamp_desc": TIMESTAMP_DESC,
-                "timestamp": int(moment.timestamp() * 1_000_000),
+                "timestamp": (moment - _EPOCH) // _MICROSECOND,
             }
             line.update({k: v for k, v in row.items() if v is not None and v != []})
             line["tag"] = list(entry.tags) if entry else []
