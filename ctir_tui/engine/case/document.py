@@ -180,10 +180,12 @@ tr:nth-child(even) td { background: #fafbfc; }
 blockquote { margin: .5rem 0; padding: .2rem .9rem; border-left: 4px solid #8c959f;
   color: #33393f; white-space: normal; }
 p, li, blockquote { overflow-wrap: anywhere; }
+@page { size: A4 landscape; margin: 10mm; }
 @media print {
-  body { font-size: 10.5pt; }
+  body { font-size: 9.5pt; }
   main { max-width: none; padding: 0; }
-  table { font-size: 8.5pt; }
+  table { font-size: 7pt; }
+  th, td { padding: .1rem .25rem; }
   tr, blockquote { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   thead { display: table-header-group; }
