@@ -15,14 +15,14 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ctir_tui import __version__
-from ctir_tui.cli import explore, export, matrix, summary
+from ctir_tui.cli import case, explore, export, matrix, summary
 from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_early, err
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
 from ctir_tui.engine.pipeline.load import LoadCancelled
 
 #: The headless commands, by name.
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix)}
+COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix, case)}
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
@@ -38,6 +38,9 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         explore.configure(parser)
         return parser
     module = COMMANDS[command]
+    if hasattr(module, "build_parser"):  # a command with actions builds its own parser
+        built: argparse.ArgumentParser = module.build_parser(f"ctir {command}")
+        return built
     parser = Parser(prog=f"ctir {command}", description=module.HELP)
     add_common(parser, paths_required=True)
     module.configure(parser)
@@ -50,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args[0] if args and args[0] in COMMANDS else None
     try:
         ns = build_parser(command).parse_args(args[1:] if command else args)
+        ns.command_line = ["ctir", *args]  # as typed, for what records how it was made
         check_filters_early(ns)
         handler: Callable[[argparse.Namespace], int] = (
             COMMANDS[command].run if command else explore.run

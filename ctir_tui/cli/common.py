@@ -11,8 +11,12 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+import polars as pl
+
 from ctir_tui.cli.options import add_filter_options, filters_from_args
+from ctir_tui.engine.case.store import CaseStore
 from ctir_tui.engine.pipeline.load import LoadOptions
+from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
@@ -81,6 +85,31 @@ def session_filters(ns: argparse.Namespace, session: Session) -> Filters:
     try:
         filters = filters_from_args(ns, session.newest)
         return filters.validate(session.mapping.tactic_names(extended=True))
+    except FILTER_ERRORS as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def open_case(ns: argparse.Namespace) -> CaseStore:
+    """The case of the command's paths; what was wrong with its file is printed."""
+    case = CaseStore.open(ns.paths)
+    for problem in case.problems:
+        err(f"warning: {problem}")
+    return case
+
+
+def command_view(
+    ns: argparse.Namespace,
+    session: Session,
+    *,
+    extended: bool = False,
+    case: CaseStore | None = None,
+) -> pl.DataFrame:
+    """The events the command's filters select; ``--marked``/``--tag`` read the case."""
+    filters = session_filters(ns, session)
+    if case is None and any(isinstance(c, MarkedClause | TagClause) for c in filters.clauses):
+        case = open_case(ns)
+    try:
+        return session.view(filters, extended=extended, case=case.marks() if case else None)
     except FILTER_ERRORS as exc:
         raise UsageError(str(exc)) from exc
 

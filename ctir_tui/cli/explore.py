@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ctir_tui import __version__, paths
-from ctir_tui.cli.common import err, load_options
+from ctir_tui.cli.common import UsageError, err, load_options
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.cli.options import filters_from_args
 
@@ -21,6 +21,8 @@ Point it at exported CloudTrail logs (files or folders, searched recursively):
     ctir summary path/ [--json]      totals, tactics, top talkers, load report
     ctir matrix path/ [--extended]   the MITRE ATT&CK tactic matrix
     ctir export path/ --ip 203.0.113.7 --format jsonl -o events.jsonl
+    ctir case mark path/ --ip 203.0.113.7 --add-tag malicious
+    ctir case export path/ -o bundle/   report, original records, hashes
 
 It reads S3 trail deliveries (.json.gz / .json), JSON arrays and JSON Lines,
 `aws cloudtrail lookup-events` output, CloudWatch Logs exports and .zip archives.
@@ -28,6 +30,7 @@ The evidence is never written to; caches live in {cache}.
 
 A sample incident ships with ctir: try  ctir {sample}
 Filters (every command): --principal --ip --since --until --event --tactic --errors
+                         --marked --tag
 More: ctir --help, ctir summary --help; in the explorer press ? for keys.
 """
 
@@ -51,6 +54,11 @@ def run(ns: argparse.Namespace) -> int:
         )
         sys.stdout.write(text)
         return 0
+    if ns.marked or ns.tag:
+        raise UsageError(
+            "--marked and --tag are not in the explorer yet: use them with ctir summary, "
+            "export, matrix or case"
+        )
     for path in ns.paths:
         if not os.path.exists(path):
             err(f"no such file or folder: {path}")

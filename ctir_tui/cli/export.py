@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ctir_tui.cli.common import UsageError, err, inside, open_session, session_filters
+from ctir_tui.cli.common import UsageError, command_view, err, inside, open_session
 from ctir_tui.engine.export.records import write_csv, write_jsonl
 
 NAME = "export"
@@ -34,7 +34,7 @@ def run(ns: argparse.Namespace) -> int:
             "evidence is read-only; choose another -o"
         )
     session = open_session(ns)
-    view = session.view(session_filters(ns, session))
+    view = command_view(ns, session)
     out: TextIO
     with contextlib.ExitStack() as stack:
         if ns.output:

@@ -9,7 +9,7 @@ import sys
 
 import orjson
 
-from ctir_tui.cli.common import err, open_session, session_filters
+from ctir_tui.cli.common import command_view, err, open_session
 from ctir_tui.engine.export.matrix_text import render_markdown, render_text
 from ctir_tui.engine.tactics.data import attack_versions, load_mapping
 from ctir_tui.engine.tactics.matrix import matrix_counts
@@ -43,7 +43,7 @@ def run(ns: argparse.Namespace) -> int:
             err(f"warning: {warning}")
         return 0
     session = open_session(ns, mapping)
-    view = session.view(session_filters(ns, session), extended=ns.extended)
+    view = command_view(ns, session, extended=ns.extended)
     matrix = matrix_counts(view, session.mapping, extended=ns.extended)
     if ns.json:
         sys.stdout.write(

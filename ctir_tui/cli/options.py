@@ -53,6 +53,17 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         "repeat to match any of several",
     )
     group.add_argument("--errors", action="store_true", help="only failed calls (error code set)")
+    group.add_argument(
+        "--marked", action="store_true", help="only the events marked in the case of these paths"
+    )
+    group.add_argument(
+        "--tag",
+        metavar="WORD",
+        action="append",
+        default=[],
+        help="only events the case tagged WORD (malicious, benign, needs-review, any word); "
+        "repeat to match any of several",
+    )
 
 
 def _check_order(since: str, until: str, newest: datetime | None) -> None:
@@ -100,4 +111,9 @@ def filters_from_args(
     flag("tactic")
     if getattr(ns, "errors", False):
         clauses.append(language.make("errors"))
+    if getattr(ns, "marked", False):
+        clauses.append(language.make("marked"))
+    tags = getattr(ns, "tag", None) or []
+    if tags:
+        clauses.append(language.make("tag", ",".join(tags), what="--tag"))
     return Filters(tuple(clauses))

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ctir_tui.cli.common import open_session, session_filters
+from ctir_tui.cli.common import command_view, open_session
 from ctir_tui.engine.analyses.summary import summarize
 from ctir_tui.engine.tactics.matrix import tactic_counts
 from ctir_tui.text import inert, json_safe
@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(ns: argparse.Namespace) -> int:
     """Print the summary of the matching events."""
     session = open_session(ns)
-    view = session.view(session_filters(ns, session))
+    view = command_view(ns, session)
     data = summarize(view, session.report, tactic_counts(view, session.mapping))
     if ns.json:
         sys.stdout.write(json_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()) + "\n")

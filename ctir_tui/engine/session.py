@@ -18,6 +18,7 @@ from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.pipeline.report import LoadReport
 from ctir_tui.engine.pipeline.texts import TextStore
 from ctir_tui.engine.query.filters import Filters
+from ctir_tui.engine.query.marks import CaseMarks
 from ctir_tui.engine.schema import TIME
 from ctir_tui.engine.tactics.data import load_mapping
 from ctir_tui.engine.tactics.matrix import add_tactic_columns
@@ -72,11 +73,18 @@ class Session:
             newest=latest if isinstance(latest, datetime) else None,
         )
 
-    def view(self, filters: Filters, *, extended: bool = False) -> pl.DataFrame:
-        """The events matching ``filters``, in time order."""
+    def view(
+        self, filters: Filters, *, extended: bool = False, case: CaseMarks | None = None
+    ) -> pl.DataFrame:
+        """The events matching ``filters``, in time order.
+
+        ``case`` carries the current marks and tags for ``marked`` and ``tag`` clauses
+        (see :meth:`ctir_tui.engine.case.store.CaseStore.marks`).
+        """
         if not filters.clauses:
             return self.frame
-        return self.frame.filter(filters.to_expr(self.frame, extended=extended, newest=self.newest))
+        expr = filters.to_expr(self.frame, extended=extended, newest=self.newest, case=case)
+        return self.frame.filter(expr)
 
     def original(self, file_id: int, rec_index: int, event_id: str | None = None) -> str:
         """The original text of one record (see :class:`RawStore`)."""

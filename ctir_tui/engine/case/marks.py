@@ -1,7 +1,8 @@
 """Marks: the events a responder singled out, keyed so that the key survives a reload.
 
 An event's mark key is its ``eventID``; a record without one is keyed by its locator
-(``@file_id:rec_index``).
+(``@<source file>#<record index>``). The key itself is defined with the filters that test it
+(:mod:`ctir_tui.engine.query.marks`); the case store is :mod:`.store`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,11 @@ from collections.abc import Collection
 
 import polars as pl
 
-from ctir_tui.engine import schema as c
+from ctir_tui.engine.query.marks import KEY_COLUMNS, mark_key_expr
+
+__all__ = ["KEY_COLUMNS", "mark_key", "mark_key_expr", "marked_rows"]
 
 _ROW = "__row"
-#: Columns a mark key is built from.
-KEY_COLUMNS = frozenset({c.EVENT_ID, c.FILE_ID, c.REC_INDEX})
-
-
-def mark_key_expr() -> pl.Expr:
-    """The key a mark is kept under: the event ID, else the record's locator."""
-    locator = pl.concat_str([pl.lit("@"), pl.col(c.FILE_ID), pl.lit(":"), pl.col(c.REC_INDEX)])
-    return pl.coalesce(pl.col(c.EVENT_ID), locator)
 
 
 def mark_key(frame: pl.DataFrame, index: int) -> str | None:

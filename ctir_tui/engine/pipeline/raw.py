@@ -140,6 +140,11 @@ class RawStore:
                 self._files.popitem(last=False)
         return texts
 
+    @property
+    def sources(self) -> list[SourceFile]:
+        """The inputs, indexed by ``file_id``, as they were when loaded."""
+        return list(self._sources)
+
     def get(self, file_id: int, rec_index: int, event_id: str | None = None) -> str:
         """Return the original text of one record.
 

@@ -15,6 +15,7 @@ from typing import Final
 import polars as pl
 
 from ctir_tui.engine import schema as c
+from ctir_tui.engine.query.marks import CaseMarks
 from ctir_tui.engine.query.values import Address, FilterError, parse_address, shown
 from ctir_tui.engine.times import parse_user_time
 
@@ -31,11 +32,20 @@ def _evict(cache: dict[object, object], size: int) -> None:
 
 
 class Context:
-    """One frame being filtered, and how (extended tactics, the anchor of durations)."""
+    """One frame being filtered, and how (extended tactics, the anchor of durations, the case)."""
 
-    def __init__(self, frame: pl.DataFrame, *, extended: bool, newest: datetime | None) -> None:
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        *,
+        extended: bool,
+        newest: datetime | None,
+        case: CaseMarks | None = None,
+    ) -> None:
         self.frame = frame
         self.extended = extended
+        #: The case's current marks and tags, for the ``marked`` and ``tag`` clauses.
+        self.case = case
         self._newest = newest
         self._newest_known = newest is not None
 
@@ -46,6 +56,15 @@ class Context:
             self._newest = latest if isinstance(latest, datetime) else None
             self._newest_known = True
         return self._newest
+
+    def case_marks(self, word: str) -> CaseMarks:
+        """The case's marks, or a one-line error naming ``word`` when no case is open."""
+        if self.case is None:
+            # Callers give the case as Filters.to_expr(case=...) or Session.view(case=...).
+            raise FilterError(
+                f"'{word}' filters on the case's marks and tags, and no case is open here"
+            )
+        return self.case
 
     def require(self, column: str) -> pl.Expr:
         """``pl.col(column)``, or a one-line error when the frame lacks it."""

@@ -17,6 +17,7 @@ import polars as pl
 
 from ctir_tui.engine.query.clauses import Clause, TacticClause
 from ctir_tui.engine.query.context import Context
+from ctir_tui.engine.query.marks import CaseMarks
 from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause, _TimeClause
 from ctir_tui.engine.query.values import check_tactic
 
@@ -82,7 +83,12 @@ class Filters:
         )
 
     def to_expr(
-        self, frame: pl.DataFrame, *, extended: bool = False, newest: datetime | None = None
+        self,
+        frame: pl.DataFrame,
+        *,
+        extended: bool = False,
+        newest: datetime | None = None,
+        case: CaseMarks | None = None,
     ) -> pl.Expr:
         """Return one boolean expression for all clauses, AND-ed (``pl.lit(True)`` if none).
 
@@ -94,23 +100,29 @@ class Filters:
                 event.
             extended: Test tactic clauses against the extended mapping.
             newest: Anchor for durations instead of the newest event of ``frame``.
+            case: The case's current marks and tags, for ``marked`` and ``tag`` clauses.
 
         Raises:
-            FilterError: A clause needs a column the frame lacks, or a field value does not
-                fit its column (e.g. ``read_only=maybe``).
+            FilterError: A clause needs a column the frame lacks, a field value does not
+                fit its column (e.g. ``read_only=maybe``), or a case clause has no case.
         """
         if not self.clauses:
             return pl.lit(True)
-        ctx = Context(frame, extended=extended, newest=newest)
+        ctx = Context(frame, extended=extended, newest=newest, case=case)
         return pl.all_horizontal([c.expr(ctx) for c in self.clauses])
 
     def apply(
-        self, frame: pl.DataFrame, *, extended: bool = False, newest: datetime | None = None
+        self,
+        frame: pl.DataFrame,
+        *,
+        extended: bool = False,
+        newest: datetime | None = None,
+        case: CaseMarks | None = None,
     ) -> pl.DataFrame:
         """Return the rows of ``frame`` that pass every clause (see :meth:`to_expr`)."""
         if not self.clauses:
             return frame
-        return frame.filter(self.to_expr(frame, extended=extended, newest=newest))
+        return frame.filter(self.to_expr(frame, extended=extended, newest=newest, case=case))
 
     def time_bounds(self) -> tuple[SinceClause | None, UntilClause | None]:
         """The positive since and until bounds, if any (for checks and SQL partitions)."""

@@ -1,6 +1,7 @@
 """The filter language, shared by the explorer's filter bar and the command line.
 
-``principal alice``, ``not ip 10.0.0.0/8``, ``since 6h``, ``event Create*``; anything that
+``principal alice``, ``not ip 10.0.0.0/8``, ``since 6h``, ``event Create*``, ``marked``,
+``tag malicious`` (the last two need the case, see :mod:`.marks`); anything that
 does not start with a filter word is free text. Each word names a clause class; the command
 line's ``--principal X`` is the same as typing ``principal X``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
 from ctir_tui.engine.query.clauses import (
     Clause,
     ErrorsClause,
@@ -36,13 +38,16 @@ WORDS: Final[dict[str, type[Clause]]] = {
     "errors": ErrorsClause,
     "readonly": ReadOnlyClause,
     "text": TextClause,
+    "marked": MarkedClause,
+    "tag": TagClause,
 }
 #: Words that take no value.
-FLAGS: Final = frozenset({"errors", "readonly"})
+FLAGS: Final = frozenset({"errors", "readonly", "marked"})
 
 HINT: Final = (
     "principal TEXT | ip ADDR/CIDR | since 6h | until 2026-01-02 | event Create* | "
-    "tactic NAME | errors | readonly | text WORD   (prefix 'not' to exclude; esc closes)"
+    "tactic NAME | errors | readonly | marked | tag WORD | text WORD   "
+    "(prefix 'not' to exclude; esc closes)"
 )
 
 
