@@ -20,7 +20,7 @@ from typing import Final
 import sqlglot
 from sqlglot import exp
 
-from ctir_tui.engine.export.sql.tables import DEFAULT_ATHENA_TABLE, shape_for
+from ctir_tui.engine.export.sql.tables import shape_for
 from ctir_tui.engine.query.values import FilterError, shown
 
 #: The first day partition projection knows (AWS's documented example; edit for older trails).
@@ -62,7 +62,7 @@ def athena_ddl(location: str, *, table: str | None = None, region: str = DEFAULT
     Raises:
         FilterError: A location, table or region that is not one.
     """
-    name = shape_for("athena", table or DEFAULT_ATHENA_TABLE).table
+    name = shape_for("athena", table).table
     if not _LOCATION.fullmatch(location):
         raise FilterError(
             f"bad --location '{shown(location)}': expected the trail's "

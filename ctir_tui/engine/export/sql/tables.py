@@ -35,7 +35,7 @@ DEFAULT_LAKE_TABLE: Final = "EVENT_DATA_STORE_ID"
 
 _ATHENA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 # The ID portion of an event data store's ARN (arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID).
-_LAKE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,127}")
+_LAKE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _LAKE_ARN: Final = re.compile(r"arn:[a-z-]+:cloudtrail:[a-z0-9-]+:\d{12}:eventdatastore/(.+)")
 
 T = exp.DataType.Type
@@ -264,7 +264,7 @@ class LakeShape(Shape):
 
     def source(self) -> exp.Table:
         """The event data store's ID, bare, as Lake's FROM takes it (checked: letters,
-        digits and hyphens only)."""
+        digits, hyphens and underscores only)."""
         return exp.Table(this=exp.Identifier(this=self.table, quoted=False))
 
     def name(self, field: str) -> str:
@@ -309,7 +309,7 @@ def shape_for(dialect: str, table: str | None) -> Shape:
         FilterError: Unknown dialect, or a table name the engine would not take.
     """
     if dialect == "athena":
-        name = table or DEFAULT_ATHENA_TABLE
+        name = DEFAULT_ATHENA_TABLE if table is None else table
         if not _ATHENA_NAME.fullmatch(name):
             raise FilterError(
                 f"bad Athena table '{shown(name)}': expected NAME or DATABASE.NAME "
@@ -317,13 +317,13 @@ def shape_for(dialect: str, table: str | None) -> Shape:
             )
         return AthenaShape(name)
     if dialect == "lake":
-        name = table or DEFAULT_LAKE_TABLE
+        name = DEFAULT_LAKE_TABLE if table is None else table
         arn = _LAKE_ARN.fullmatch(name)
         name = arn.group(1) if arn else name
         if not _LAKE_ID.fullmatch(name):
             raise FilterError(
                 f"bad event data store '{shown(name)}': expected its ID (or ARN), "
-                "letters, digits and hyphens"
+                "letters, digits, hyphens"
             )
         return LakeShape(name)
     raise FilterError(f"unknown SQL dialect '{shown(dialect)}': expected athena or lake")
