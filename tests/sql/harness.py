@@ -1,11 +1,16 @@
-"""Run ctir's Athena SQL offline: a DuckDB table in the Athena table's shape, and Trino's IPs.
+"""Run ctir's SQL offline: DuckDB tables in the shapes of Athena's table and of a CloudTrail
+Lake event data store, and Trino's IP types.
 
 The table is built from the DDL ``ctir sql --ddl athena`` prints (its columns and types,
 parsed by sqlglot), and filled the way Athena's JSON SerDe reads a delivery file: JSON keys
 matched to columns case-insensitively, objects into STRING columns as JSON text, booleans
 and numbers into STRING columns as their text, one ``timestamp`` partition per delivery day.
 
-The generated SQL is transpiled from Athena to DuckDB by sqlglot. DuckDB has no IPADDRESS
+The Lake store follows AWS's documented event data store schema (the columns ctir's SQL may
+read, written out below): the record's objects as ``map(varchar, varchar)`` whose values are
+JSON text where they are not text, ``eventtime`` a UTC timestamp, ``readonly`` a boolean.
+
+The generated SQL is transpiled from Athena (or Trino) to DuckDB by sqlglot. DuckDB has no IPADDRESS
 or IPPREFIX type offline (its inet extension would be downloaded), so those three
 constructs are rewritten into functions that follow Trino's documented semantics, written
 here with Python's ipaddress and nothing of ctir's: ``TRY_CAST(x AS IPADDRESS)`` is null
@@ -18,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,38 @@ from ctir_tui.engine.export.sql import athena_ddl
 
 T = exp.DataType.Type
 TABLE = "cloudtrail_logs"
+#: The event data store's ID in the Lake tests (one sqlglot can read back: no hyphen).
+LAKE_STORE = "lakestore"
+_TEXT = "VARCHAR"
+_MAP = "MAP(VARCHAR, VARCHAR)"
+#: AWS's "Supported schema for CloudTrail event record fields", the columns ctir reads.
+LAKE_COLUMNS: dict[str, str] = {
+    "eventversion": _TEXT,
+    "useridentity": (
+        "STRUCT(type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, "
+        "accesskeyid VARCHAR, username VARCHAR, sessioncontext STRUCT(attributes "
+        "STRUCT(mfaauthenticated VARCHAR), sessionissuer STRUCT(type VARCHAR, principalid "
+        "VARCHAR, arn VARCHAR, accountid VARCHAR, username VARCHAR), sourceidentity VARCHAR), "
+        "onbehalfof STRUCT(userid VARCHAR, identitystorearn VARCHAR), invokedby VARCHAR)"
+    ),
+    "eventtime": "TIMESTAMP",
+    "eventsource": _TEXT,
+    "eventname": _TEXT,
+    "awsregion": _TEXT,
+    "sourceipaddress": _TEXT,
+    "useragent": _TEXT,
+    "errorcode": _TEXT,
+    "errormessage": _TEXT,
+    "requestparameters": _MAP,
+    "responseelements": _MAP,
+    "additionaleventdata": _MAP,
+    "requestid": _TEXT,
+    "eventid": _TEXT,
+    "readonly": "BOOLEAN",
+    "eventtype": _TEXT,
+    "recipientaccountid": _TEXT,
+    "eventcategory": _TEXT,
+}
 
 # --- the table ------------------------------------------------------------------------------
 
@@ -68,6 +106,10 @@ def serde(value: Any, kind: exp.DataType) -> Any:
         if not isinstance(value, dict):
             return None
         return {str(k): serde(v, kind.expressions[1]) for k, v in value.items()}
+    if kind.this in (T.TIMESTAMP, T.TIMESTAMPNTZ):
+        return _utc(value)
+    if kind.this == T.BOOLEAN:
+        return value if isinstance(value, bool) else str(value).lower() == "true"
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -77,24 +119,56 @@ def serde(value: Any, kind: exp.DataType) -> Any:
     return orjson.dumps(value).decode()
 
 
+def _utc(value: Any) -> str | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ")
+
+
+def _fill(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    types: dict[str, str],
+    rows: list[dict[str, Any]],
+    folder: Path,
+) -> None:
+    data = folder / f"{name}-rows.jsonl"
+    data.write_bytes(b"\n".join(orjson.dumps(row) for row in rows) + b"\n")
+    con.execute(
+        f"CREATE TABLE {name} AS SELECT * FROM read_json(?, columns = ?, "
+        "format = 'newline_delimited')",
+        [str(data), types],
+    )
+
+
+def lake_table(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, dict[str, Any]]], folder: Path
+) -> None:
+    """Create the event data store ``lakestore`` holding the records (days do not matter)."""
+    kinds = {name: exp.DataType.build(t, dialect="duckdb") for name, t in LAKE_COLUMNS.items()}
+    projected = [
+        {name: serde(_key(record, name), kind) for name, kind in kinds.items()}
+        for _, record in rows
+    ]
+    _fill(con, LAKE_STORE, LAKE_COLUMNS, projected, folder)
+
+
 def athena_table(
     con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, dict[str, Any]]], folder: Path
 ) -> None:
     """Create ``cloudtrail_logs`` holding ``(delivery day yyyy/MM/dd, record)`` rows."""
     columns = ddl_columns()
-    lines = []
+    projected = []
     for day, record in rows:
         row = {col.name: serde(_key(record, col.name), col.args["kind"]) for col in columns}
         row["timestamp"] = day
-        lines.append(orjson.dumps(row))
-    data = folder / "athena-rows.jsonl"
-    data.write_bytes(b"\n".join(lines) + b"\n")
+        projected.append(row)
     types = {col.name: col.args["kind"].sql(dialect="duckdb") for col in columns}
-    con.execute(
-        f"CREATE TABLE {TABLE} AS SELECT * FROM read_json(?, columns = ?, "
-        "format = 'newline_delimited')",
-        [str(data), types],
-    )
+    _fill(con, TABLE, types, projected, folder)
 
 
 # --- Trino's IP types ----------------------------------------------------------------------
@@ -158,9 +232,9 @@ def _ip_types(tree: exp.Expr) -> exp.Expr:
     return tree.transform(casts).transform(contains)
 
 
-def to_duckdb(athena_sql: str) -> str:
-    """The Athena statement as DuckDB runs it (IP types as above; comments dropped)."""
-    tree = sqlglot.parse_one(athena_sql, read="athena")
+def to_duckdb(sql: str, dialect: str = "athena") -> str:
+    """ctir's statement as DuckDB runs it (IP types as above; comments dropped)."""
+    tree = sqlglot.parse_one(sql, read="athena" if dialect == "athena" else "trino")
     return _ip_types(tree).sql(dialect="duckdb", comments=False)
 
 
@@ -172,9 +246,11 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run(con: duckdb.DuckDBPyConnection, athena_sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run an Athena statement; return the result's column names and rows."""
-    cursor = con.execute(to_duckdb(athena_sql))
+def run(
+    con: duckdb.DuckDBPyConnection, sql: str, *, dialect: str = "athena"
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run ctir's statement for ``dialect``; return the result's column names and rows."""
+    cursor = con.execute(to_duckdb(sql, dialect))
     names = [d[0] for d in cursor.description]
     return names, cursor.fetchall()
 
