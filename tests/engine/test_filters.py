@@ -17,6 +17,7 @@ from ctir_tui.engine.query.clauses import Clause, ErrorsClause, ReadOnlyClause, 
 from ctir_tui.engine.query.field_clauses import AnyOfClause, field_clause, session_clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.language import make
+from ctir_tui.engine.query.pivots import event_pivot
 from ctir_tui.engine.query.time_clauses import window
 from ctir_tui.engine.query.values import FILTER_ERRORS, globs_regex
 from ctir_tui.engine.schema import EVENT_SCHEMA
@@ -142,6 +143,34 @@ def test_ip_filter_on_a_new_frame_is_not_served_from_the_cache() -> None:
     second = make_frame([{"id": "b", "source_ip": "192.168.0.1"}])
     assert kept(clause, second) == []
     assert kept(clause, first) == ["a"]
+
+
+PROXY_ROWS: list[dict[str, Any]] = [
+    {"id": "chain", "source_ip": "81.2.69.142, 10.0.0.1"},
+    {"id": "spaced", "source_ip": "192.0.2.9 198.51.100.4"},
+    {"id": "single", "source_ip": "81.2.69.142"},
+    {"id": "other", "source_ip": "198.51.100.77"},
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("81.2.69.142", ["chain", "single"]),
+        ("10.0.0.0/8", ["chain"]),
+        ("198.51.100.4", ["spaced"]),
+        ("198.51.100.0/24", ["spaced", "other"]),
+    ],
+)
+def test_ip_matches_any_address_of_a_proxy_chain(value: str, expected: list[str]) -> None:
+    assert kept(make("ip", value), make_frame(PROXY_ROWS)) == expected
+
+
+def test_pivot_on_a_proxy_chain_finds_each_of_its_addresses() -> None:
+    (clause,) = event_pivot("ip", {"source_ip": "81.2.69.142, 10.0.0.1"})
+    assert kept(clause, make_frame(PROXY_ROWS)) == ["chain", "single"]
+    (single,) = event_pivot("ip", {"source_ip": "198.51.100.77"})
+    assert kept(single, make_frame(PROXY_ROWS)) == ["other"]
 
 
 @pytest.mark.parametrize("value", ["10.0.0.0/33", "2001:db8::/129", "foo/bar", "   "])

@@ -190,11 +190,11 @@ class IpClause(_ValueClause):
         if isinstance(target, ipaddress.IPv4Network | ipaddress.IPv6Network):
             matching = [
                 raw
-                for raw, addr in zip(uniques, parsed, strict=True)
-                if addr is not None and addr.version == target.version and addr in target
+                for raw, addrs in zip(uniques, parsed, strict=True)
+                if any(a.version == target.version and a in target for a in addrs)
             ]
         else:
-            matching = [raw for raw, addr in zip(uniques, parsed, strict=True) if addr == target]
+            matching = [raw for raw, addrs in zip(uniques, parsed, strict=True) if target in addrs]
         known = pl.lit(pl.Series(matching, dtype=pl.String)).implode()
         return pl.col(c.SOURCE_IP).is_in(known)
 

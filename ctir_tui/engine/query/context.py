@@ -16,14 +16,16 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.marks import CaseMarks
-from ctir_tui.engine.query.values import Address, FilterError, parse_address, shown
+from ctir_tui.engine.query.values import Address, FilterError, parse_addresses, shown
 from ctir_tui.engine.times import parse_user_time
 
 _CACHED_FRAMES: Final = 8
 _CACHED_COLUMNS: Final = 64
 # (id of frame, column) -> (weak ref to the frame, its height, cached value)
 _UNIQUES: dict[tuple[int, str], tuple[weakref.ref[pl.DataFrame], int, pl.Series]] = {}
-_ADDRESSES: dict[int, tuple[weakref.ref[pl.DataFrame], int, list[str], list[Address | None]]] = {}
+_ADDRESSES: dict[
+    int, tuple[weakref.ref[pl.DataFrame], int, list[str], list[tuple[Address, ...]]]
+] = {}
 
 
 def _evict(cache: dict[object, object], size: int) -> None:
@@ -83,14 +85,17 @@ class Context:
         _UNIQUES[key] = (weakref.ref(self.frame), self.frame.height, values)
         return values
 
-    def addresses(self) -> tuple[list[str], list[Address | None]]:
-        """The distinct source IPs of the frame and their parsed addresses (cached)."""
+    def addresses(self) -> tuple[list[str], list[tuple[Address, ...]]]:
+        """The distinct source IPs of the frame and the addresses each holds (cached).
+
+        A value may hold several addresses (a proxy chain): each is listed.
+        """
         frame = self.frame
         hit = _ADDRESSES.get(id(frame))
         if hit is not None and hit[0]() is frame and hit[1] == frame.height:
             return hit[2], hit[3]
         uniques = self.uniques(c.SOURCE_IP).to_list()
-        parsed = [parse_address(raw) for raw in uniques]
+        parsed = [parse_addresses(raw) for raw in uniques]
         _evict(_ADDRESSES, _CACHED_FRAMES)  # type: ignore[arg-type]
         _ADDRESSES[id(frame)] = (weakref.ref(frame), frame.height, uniques, parsed)
         return uniques, parsed

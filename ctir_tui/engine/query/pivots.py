@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any, Final
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.query.clauses import Clause, PrincipalClause
+from ctir_tui.engine.query.clauses import Clause, IpClause, PrincipalClause
 from ctir_tui.engine.query.field_clauses import field_clause, session_clause
 from ctir_tui.engine.query.time_clauses import window
+from ctir_tui.engine.query.values import parse_addresses, several_addresses
 from ctir_tui.engine.times import format_time
 
 #: JSON paths of a record and the canonical column holding the same value.
@@ -109,6 +110,10 @@ def event_pivot(name: str, event: Mapping[str, Any], *, negate: bool = False) ->
     value = event.get(pivot.column)
     if name == "key" and not value:
         return []
+    if name == "ip" and value is not None and several_addresses(str(value)):
+        # A proxy chain: any of its addresses is the same source.
+        joined = ",".join(str(a) for a in parse_addresses(str(value)))
+        return [IpClause.from_text(joined, negate=negate)]
     return [field_clause(pivot.column, None if value is None else str(value), negate=negate)]
 
 

@@ -61,6 +61,21 @@ def parse_address(text: str) -> Address | None:
         return None
 
 
+def parse_addresses(text: str) -> tuple[Address, ...]:
+    """Every address a ``sourceIPAddress`` holds: one, or several (``"81.2.69.142, 10.0.0.1"``,
+    as a proxy chain writes them). Parts that are not addresses are left out."""
+    if "," not in text and " " not in text.strip():
+        found = parse_address(text)
+        return (found,) if found is not None else ()
+    parts = (parse_address(p) for p in text.replace(",", " ").split())
+    return tuple(p for p in parts if p is not None)
+
+
+def several_addresses(text: str) -> bool:
+    """Whether a source IP value holds more than one address."""
+    return len(parse_addresses(text)) > 1
+
+
 @lru_cache(maxsize=256)
 def ip_target(value: str, what: str = "ip") -> Address | Network | None:
     """Classify an IP filter value: an address, a network, or None for a substring.
