@@ -24,7 +24,7 @@ from ctir_tui.engine.pipeline.inflate import Limits
 from ctir_tui.engine.pipeline.worker import expand, read_file
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
-from ctir_tui.engine.readers.typed import DECODE_ERRORS, RAW_DELIVERY
+from ctir_tui.engine.readers.typed import delivery_elements
 from ctir_tui.engine.schema import EVENT_ID, FILE_ID, REC_INDEX
 
 _CACHE_FILES: Final = 16
@@ -43,7 +43,9 @@ class Texts(Sequence[str | None]):
     costs its 1 GB, not three.
     """
 
-    def __init__(self, elements: Sequence[msgspec.Raw] | None, texts: list[str | None]) -> None:
+    def __init__(
+        self, elements: Sequence[msgspec.Raw] | Sequence[bytes] | None, texts: list[str | None]
+    ) -> None:
         self._elements = elements
         self._texts = texts
         self.size = (
@@ -72,10 +74,9 @@ class Texts(Sequence[str | None]):
 def record_texts(data: bytes) -> Texts:
     """The exact text of every item of an inflated input, in the order the loader numbers them."""
     if looks_like_s3_delivery(data):
-        try:
-            return Texts(RAW_DELIVERY.decode(data).Records, [])
-        except DECODE_ERRORS:
-            pass
+        elements = delivery_elements(data)
+        if elements is not None:
+            return Texts(elements, [])
     parsed = parse_bytes(data, want_raw=True)
     return Texts(
         None,

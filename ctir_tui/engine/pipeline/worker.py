@@ -30,10 +30,11 @@ from ctir_tui.engine.readers.typed import (
     DECODE_ERRORS,
     DELIVERY,
     FLAG_DUPLICATE_KEYS,
-    RAW_DELIVERY,
     RECORD,
     Record,
+    delivery_elements,
     duplicate_keys,
+    loads_record_shallow,
     loads_tolerant,
     record_from_dict,
 )
@@ -128,9 +129,8 @@ def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) ->
 
     ``kept`` holds, for each row added from ``start``, the index of its record in the file.
     """
-    try:
-        elements = RAW_DELIVERY.decode(data).Records
-    except DECODE_ERRORS:
+    elements = delivery_elements(data)
+    if elements is None:
         return
     for row, index in enumerate(kept):
         note = duplicate_keys(bytes(elements[index])) if index < len(elements) else None
@@ -156,9 +156,8 @@ def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects)
         if cols.suspicious_keys(data, start):
             _flag_duplicates(cols, data, start, kept)
         return "s3-delivery"
-    try:
-        elements = RAW_DELIVERY.decode(data).Records
-    except DECODE_ERRORS:
+    elements = delivery_elements(data)
+    if elements is None:
         return None
     for index, element in enumerate(elements):
         record = _one_record(bytes(element), index, rejects)
@@ -188,10 +187,10 @@ def _may_repeat(text: bytes) -> bool:
 
 def _tolerant(text: bytes, index: int, rejects: _Rejects, note: str | None) -> Record | None:
     try:
-        value = loads_tolerant(text)
-    except RecursionError:
-        rejects.add(index, "nested too deeply to read")
-        return None
+        try:
+            value = loads_tolerant(text)
+        except RecursionError:
+            value = loads_record_shallow(text)
     except ValueError as exc:
         rejects.add(index, f"invalid JSON ({exc})")
         return None
@@ -259,7 +258,10 @@ def parse_file(
     except (RecursionError, MemoryError, ValueError, msgspec.MsgspecError) as exc:
         cols.truncate(start)
         report.status, report.shape = "failed", report.shape or "unknown"
-        report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        if isinstance(exc, RecursionError):
+            report.reason = "could not be read (nested too deeply for a JSON decoder)"
+        else:
+            report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         return FileOutcome(source, report)
     report.rejected = rejects.count
     if note:

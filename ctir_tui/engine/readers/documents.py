@@ -62,7 +62,7 @@ def read_documents(data: bytes, *, want_raw: bool) -> Parsed | None:
     except orjson.JSONDecodeError:
         text = data.decode("utf-8", "replace")
         spans = scan_documents(text)
-        if spans is None or len(spans) < 2:
+        if not spans:
             return None
         docs = [doc for doc, _a, _b in spans]
     items_of_documents(docs, parsed)

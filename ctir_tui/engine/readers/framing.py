@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from ctir_tui.engine.readers.elements import container, is_record
+from ctir_tui.engine.readers.typed import safe_float, safe_int
 
-DECODER: Final = json.JSONDecoder()
+#: Huge integers are kept as text and odd floats as written (see ``typed``).
+DECODER: Final = json.JSONDecoder(parse_int=safe_int, parse_float=safe_float)
 _WS: Final = re.compile(r"[ \t\n\r]*")
 Span = tuple[Any, int, int]
 
@@ -47,7 +49,7 @@ def scan_documents(text: str) -> list[Span] | None:
     while pos < len(text):
         try:
             value, end = DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
         docs.append((value, pos, end))
         pos = skip_ws(text, end)
