@@ -57,8 +57,8 @@ class Case:
 
     name: str
     what: str
-    write: Callable[[Path, int], Expect]
-    #: Bytes the case writes at scale 1 (roughly), for the benchmark's table.
+    #: Writes the case into a folder, at a scale, with a folder outside the evidence.
+    write: Callable[[Path, int, Path], Expect]
     needs_posix: bool = False
 
 
@@ -110,7 +110,7 @@ def _good(folder: Path, case: str, count: int = 3) -> set[str]:
 # --- one bad file never stops the load --------------------------------------------------------
 
 
-def _deep_nesting(folder: Path, scale: int) -> Expect:
+def _deep_nesting(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "deep")
     deep_ok = eid("deep", 990)
     deep_bad = eid("deep", 1000)
@@ -123,12 +123,12 @@ def _deep_nesting(folder: Path, scale: int) -> Expect:
     (folder / "deep-arrays.json").write_text("[" * (100_000 * scale) + "]" * (100_000 * scale))
     return Expect(
         loaded=good | {deep_ok, deep_bad},
-        flags={deep_ok: "deep-nesting", deep_bad: "deep-nesting"},
+        flags={deep_bad: "deep-nesting"},
         reported=[("deep-arrays.json", "nested too deeply")],
     )
 
 
-def _surrogates(folder: Path, scale: int) -> Expect:
+def _surrogates(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "surr")
     (folder / "lone.json").write_bytes(b'[{"eventName":"\\ud800"}]')
     flagged = eid("surr", 9)
@@ -138,7 +138,7 @@ def _surrogates(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | {flagged}, flags={flagged: "bad-unicode"}, unnamed=1)
 
 
-def _big_numbers(folder: Path, scale: int) -> Expect:
+def _big_numbers(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "bignum")
     big = eid("bignum", 9)
     text = orjson.dumps(record(big, requestParameters={"n": "X"})).decode()
@@ -146,7 +146,7 @@ def _big_numbers(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | {big}, flags={big: "big-number"})
 
 
-def _bad_names(folder: Path, scale: int) -> Expect:
+def _bad_names(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "names")
     named = eid("names", 9)
     raw = os.fsencode(folder)
@@ -157,7 +157,7 @@ def _bad_names(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | {named}, reported=[("empty.json", "empty")])
 
 
-def _time_extremes(folder: Path, scale: int) -> Expect:
+def _time_extremes(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "time")
     times = {
         eid("time", 10): "0000-01-01T00:00:00Z",
@@ -173,12 +173,11 @@ def _time_extremes(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | set(times), flags=bad)
 
 
-def _special_files(folder: Path, scale: int) -> Expect:
+def _special_files(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "special")
     os.mkfifo(folder / "fifo.json")
     (folder / "zero.json").symlink_to("/dev/zero")
-    outside = folder.parent / f"{folder.name}-outside"
-    outside.mkdir(exist_ok=True)
+    outside.mkdir(parents=True, exist_ok=True)
     (outside / "secret.json").write_bytes(delivery(record(eid("special", 99))))
     (folder / "escape").symlink_to(outside)
     (folder / "escape-file.json").symlink_to(outside / "secret.json")
@@ -210,7 +209,7 @@ def _stream(chunk: bytes, total: int, compressor: Any) -> bytes:
     return out.getvalue()
 
 
-def _gzip_bomb(folder: Path, scale: int) -> Expect:
+def _gzip_bomb(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "gzbomb")
     size = 256 * MIB * scale
     spaces = _stream(b" " * MIB, size, zlib.compressobj(9, zlib.DEFLATED, 31))
@@ -225,7 +224,7 @@ def _gzip_bomb(folder: Path, scale: int) -> Expect:
     )
 
 
-def _zip_bomb(folder: Path, scale: int) -> Expect:
+def _zip_bomb(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "zipbomb")
     with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         with zf.open("zeros.json", "w", force_zip64=True) as member:
@@ -238,7 +237,7 @@ def _zip_bomb(folder: Path, scale: int) -> Expect:
     )
 
 
-def _huge_line(folder: Path, scale: int) -> Expect:
+def _huge_line(folder: Path, scale: int, outside: Path) -> Expect:
     """One delivery on a single line, ``scale`` x 16 MiB (the benchmark uses ~1.1 GB)."""
     good = _good(folder, "line")
     pad = "x" * 1000
@@ -257,7 +256,7 @@ def _huge_line(folder: Path, scale: int) -> Expect:
 # --- nothing hidden ---------------------------------------------------------------------------
 
 
-def _duplicate_keys(folder: Path, scale: int) -> Expect:
+def _duplicate_keys(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "dupkey")
     sneaky = eid("dupkey", 9)
     text = orjson.dumps(record(sneaky, eventName="XNAMEX")).decode()
@@ -267,7 +266,7 @@ def _duplicate_keys(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | {sneaky}, flags={sneaky: "duplicate-keys"})
 
 
-def _conflicting_copies(folder: Path, scale: int) -> Expect:
+def _conflicting_copies(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "conflict")
     shared = eid("conflict", 9)
     redelivered = eid("conflict", 8)
@@ -285,7 +284,7 @@ def _conflicting_copies(folder: Path, scale: int) -> Expect:
     )
 
 
-def _damaged_compression(folder: Path, scale: int) -> Expect:
+def _damaged_compression(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "crc")
     first = {eid("crc", 10 + n) for n in range(5)}
     data = bytearray(gzip.compress(delivery(*(record(i) for i in sorted(first)))))
@@ -301,7 +300,7 @@ def _damaged_compression(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | kept, rejected=1)
 
 
-def _encodings(folder: Path, scale: int) -> Expect:
+def _encodings(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "enc")
     ids = [eid("enc", 10 + n) for n in range(3)]
     text = delivery(record(ids[0])).decode()
@@ -315,7 +314,7 @@ def _encodings(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | set(ids))
 
 
-def _archives(folder: Path, scale: int) -> Expect:
+def _archives(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "arch")
     kinds = ("tar", "tgz", "bz2", "xz", "zz")
     ids = {kind: eid("arch", 10 + n) for n, kind in enumerate(kinds)}
@@ -347,7 +346,7 @@ def _archives(folder: Path, scale: int) -> Expect:
     return Expect(loaded=good | set(ids.values()) | {dup_a, dup_b})
 
 
-def _bad_identity(folder: Path, scale: int) -> Expect:
+def _bad_identity(folder: Path, scale: int, outside: Path) -> Expect:
     good = _good(folder, "ident")
     odd = {eid("ident", 10): "root", eid("ident", 11): ["a", "b"], eid("ident", 12): 7}
     (folder / "identity.json").write_bytes(
@@ -375,15 +374,22 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def write_all(folder: Path, scale: int = 1, *, skip: frozenset[str] = frozenset()) -> Expect:
-    """Write every case into one folder (the tmux check opens it); return the union."""
+def write_all(
+    folder: Path, scale: int = 1, *, skip: frozenset[str] = frozenset(), outside: Path | None = None
+) -> Expect:
+    """Write every case into one folder (the tmux check opens it); return the union.
+
+    Links meant to lead out of the evidence point into ``outside`` (by default a sibling
+    of ``folder``).
+    """
+    outside = outside or folder.parent / f"{folder.name}-outside"
     total = Expect()
     for case in CASES:
         if case.name in skip:
             continue
         sub = folder / case.name
         sub.mkdir(parents=True, exist_ok=True)
-        got = case.write(sub, scale)
+        got = case.write(sub, scale, outside)
         total.loaded |= got.loaded
         total.copies.update(got.copies)
         total.reported += got.reported

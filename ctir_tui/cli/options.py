@@ -15,7 +15,7 @@ from ctir_tui.engine.query import language
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FilterError, shown
-from ctir_tui.engine.times import is_duration, parse_point
+from ctir_tui.engine.times import is_duration, parse_point, shift
 
 #: Flag -> (metavar, help) for the options that take one value; the word is the flag's name.
 _VALUED: Final = {
@@ -69,7 +69,7 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 def _check_order(since: str, until: str, newest: datetime | None) -> None:
     start = parse_point(since, newest, "--since")[0]
     end, bare_date = parse_point(until, newest, "--until")
-    if start > (end + timedelta(days=1) if bare_date else end):
+    if start > (shift(end, timedelta(days=1)) if bare_date else end):
         raise FilterError(f"--since {shown(since)} is after --until {shown(until)}")
 
 

@@ -35,7 +35,7 @@ def test_every_good_record_loads_and_every_bad_file_is_named(case: Case, tmp_pat
         pytest.skip("needs POSIX file names and special files")
     folder = tmp_path / case.name
     folder.mkdir()
-    expect = case.write(folder, 1)
+    expect = case.write(folder, 1, tmp_path / "outside")
     frame, report = load(folder)
 
     ids = frame.get_column(EVENT_ID).to_list()
@@ -64,7 +64,7 @@ def test_every_loaded_record_is_shown_and_exported_whole(case: Case, tmp_path: P
         pytest.skip("needs POSIX file names and special files")
     folder = tmp_path / case.name
     folder.mkdir()
-    expect = case.write(folder, 1)
+    expect = case.write(folder, 1, tmp_path / "outside")
     session = Session.open([folder], LoadOptions(use_cache=False, workers=1, processes=False))
     frame = session.frame
     for row in frame.select(FILE_ID, REC_INDEX, EVENT_ID).iter_rows():
