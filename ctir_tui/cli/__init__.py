@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
@@ -47,8 +49,34 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+class HangUp(Exception):
+    """The terminal hung up (SIGHUP) or ctir was asked to stop (SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _hang_up(signum: int, _frame: object) -> None:
+    raise HangUp(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ctir`` command."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    # Unwind instead of dying where we stand: worker processes are stopped and scratch
+    # folders removed on the way out (the explorer installs its own handler meanwhile).
+    signals = (signal.SIGHUP, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, _hang_up) for signum in signals}
+    try:
+        return _main(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args and args[0] in COMMANDS else None
     try:
@@ -68,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, LoadCancelled):
         err("cancelled")
         return 130
+    except HangUp as exc:
+        with contextlib.suppress(OSError):
+            err("stopped by a signal")
+        return 128 + exc.signum
     except BrokenPipeError:
         # `ctir export ... | head`: the reader left; that is not an error.
         with contextlib.suppress(OSError):

@@ -57,6 +57,15 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         "--marked", action="store_true", help="only the events marked in the case of these paths"
     )
     group.add_argument(
+        "--flagged",
+        metavar="NAME",
+        nargs="?",
+        const="",
+        default=None,
+        help="only records the loader flagged as suspicious (duplicate keys, conflicting "
+        "copies, odd identities, bad times...); NAME picks one flag (see summary)",
+    )
+    group.add_argument(
         "--tag",
         metavar="WORD",
         action="append",
@@ -113,6 +122,9 @@ def filters_from_args(
         clauses.append(language.make("errors"))
     if getattr(ns, "marked", False):
         clauses.append(language.make("marked"))
+    flagged = getattr(ns, "flagged", None)
+    if flagged is not None:
+        clauses.append(language.make("flagged", flagged, what="--flagged"))
     tags = getattr(ns, "tag", None) or []
     if tags:
         clauses.append(language.make("tag", ",".join(tags), what="--tag"))

@@ -16,10 +16,12 @@ import io
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
@@ -85,6 +87,10 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
     return BatchResult(batch.batch_id, outcomes, main, batch.texts_path if texts.height else None)
 
 
+#: What a worker's wait for work gives when none came (it then checks on its parent).
+_IDLE: Final = object()
+
+
 def _serve(
     tasks: Any, results: Any, limits: Limits, parent: int
 ) -> None:  # pragma: no cover - runs in the workers
@@ -93,10 +99,15 @@ def _serve(
         try:
             batch = tasks.get(timeout=1.0)
         except queue.Empty:
-            if os.getppid() != parent:
-                return
+            batch = _IDLE
+        if os.getppid() != parent:
+            # The parent is gone (killed, or its terminal hung up): stop now, and do not
+            # wait at exit for results nobody will read.
+            results.cancel_join_thread()
+            return
+        if batch is _IDLE:
             continue
-        if batch is None:
+        if batch is None:  # the pool is closing
             return
         results.put(("started", batch.batch_id, os.getpid()))
         try:
@@ -108,6 +119,33 @@ def _serve(
             results.put(("done", batch.batch_id, (result, buffer.getvalue())))
         except BaseException:
             results.put(("error", batch.batch_id, traceback.format_exc(limit=5)))
+
+
+def prepare_processes() -> None:
+    """Start multiprocessing's resource tracker now, with a real standard error.
+
+    The tracker is started on first use and hands it ``sys.stderr.fileno()``; under a
+    terminal UI that has replaced ``sys.stderr`` the start fails (``bad value(s) in
+    fds_to_keep``) and no worker process could be made. Call this before the UI starts;
+    :class:`ParsePool` also calls it, lending the tracker the original stderr if needed.
+    """
+    saved = sys.stderr
+    if _has_fd(saved):
+        resource_tracker.ensure_running()
+        return
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = sys.__stderr__ if _has_fd(sys.__stderr__) else devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _has_fd(stream: object) -> bool:
+    try:
+        return isinstance(stream.fileno(), int) and stream.fileno() >= 0  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class ParsePool:
@@ -122,6 +160,7 @@ class ParsePool:
         self._batches: dict[int, Batch] = {}
         self._pending = 0
         if processes:
+            prepare_processes()
             ctx = mp.get_context("spawn")
             self._tasks: Any = ctx.Queue()
             self._results: Any = ctx.Queue()

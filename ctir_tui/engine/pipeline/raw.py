@@ -119,14 +119,21 @@ class RawStore:
         source = self._sources[file_id]
         outer = SourceFile(source.path, (), *source.identity)
         data = read_file(source.path, self._limits)
-        for inner, content, note in expand(outer, data, self._limits):
+        for inner, content, problem, _note in expand(outer, data, self._limits):
             if inner.member == source.member:
                 if content is None:
-                    raise EvidenceChanged(f"{source.display} can no longer be read ({note})")
+                    raise EvidenceChanged(f"{source.display} can no longer be read ({problem})")
                 return record_texts(content)
         raise EvidenceChanged(f"{source.display} is no longer in its archive")
 
     def _texts(self, file_id: int) -> Texts:
+        # A file read a moment ago may have changed since: the copy in memory is shown
+        # only while the file on disk is still the one loaded (one stat per look).
+        change = self.changed(file_id)
+        if change is not None:
+            with self._lock:
+                self._files.pop(file_id, None)
+            raise EvidenceChanged(change)
         with self._lock:
             hit = self._files.get(file_id)
             if hit is not None:

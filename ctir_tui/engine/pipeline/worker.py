@@ -15,7 +15,7 @@ import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 import msgspec
 
@@ -95,33 +95,38 @@ def read_file(path: str, limits: Limits) -> bytes:
         os.close(fd)
 
 
-def expand(
-    source: SourceFile, data: bytes, limits: Limits, depth: int = 0
-) -> Iterator[tuple[SourceFile, bytes | None, str | None]]:
-    """The parseable inputs in ``data``: itself, or each member of an archive (nested too).
+class Input(NamedTuple):
+    """One parseable input: a file, or a member of an archive."""
 
-    Yields:
-        (input, its inflated bytes or None, a note: what was done, or why it failed).
-    """
+    source: SourceFile
+    #: Its inflated bytes, or None when it cannot be read.
+    data: bytes | None
+    #: Why it cannot be read, or the damage that stopped inflating it part way.
+    problem: str | None = None
+    #: What was done to read it that is no problem (its text encoding).
+    note: str | None = None
+
+
+def expand(source: SourceFile, data: bytes, limits: Limits, depth: int = 0) -> Iterator[Input]:
+    """The parseable inputs in ``data``: itself, or each member of an archive (nested too)."""
     try:
         data, damage = decompress(data, limits)
     except Refused as exc:
-        yield source, None, str(exc)
+        yield Input(source, None, str(exc))
         return
     if is_archive(data):
         if depth >= MAX_NESTING:
-            yield source, None, f"refused: archives nested deeper than {MAX_NESTING}"
+            yield Input(source, None, f"refused: archives nested deeper than {MAX_NESTING}")
             return
         for member in members(data, limits):
             inner = source.within(member.name) if member.name else source
             if member.data is None:
-                yield inner, None, member.problem
+                yield Input(inner, None, member.problem)
             else:
                 yield from expand(inner, member.data, limits, depth + 1)
         return
     data, encoding = as_utf8(data)
-    notes = "; ".join(n for n in (damage, encoding) if n)
-    yield source, data, notes or None
+    yield Input(source, data, damage, encoding)
 
 
 def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) -> None:
@@ -241,10 +246,18 @@ def _generic(
 
 
 def parse_file(
-    source: SourceFile, data: bytes, note: str | None, cols: Columns, file_id: int
+    source: SourceFile,
+    data: bytes,
+    damage: str | None,
+    cols: Columns,
+    file_id: int,
+    note: str | None = None,
 ) -> FileOutcome:
-    """Parse one inflated input into ``cols`` (rows tagged with ``file_id``)."""
-    report = FileReport(source.display, "read", salvage=None)
+    """Parse one inflated input into ``cols`` (rows tagged with ``file_id``).
+
+    ``damage`` says where inflating it stopped; ``note`` how it was read (its encoding).
+    """
+    report = FileReport(source.display, "read", salvage=None, note=note)
     rejects = _Rejects()
     start = len(cols)
     try:
@@ -264,10 +277,9 @@ def parse_file(
             report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         return FileOutcome(source, report)
     report.rejected = rejects.count
-    if note:
-        if "stream" in note:  # inflating stopped at damage: say what it still gave
-            note += f"; salvaged {len(cols) - start:,} records before the damage"
-        report.salvage = "; ".join(n for n in (note, report.salvage) if n)
+    if damage:  # inflating stopped at damage: say what it still gave
+        damage += f"; salvaged {len(cols) - start:,} records before the damage"
+        report.salvage = "; ".join(n for n in (damage, report.salvage) if n)
     return FileOutcome(source, report, rejects.details, len(cols) - start)
 
 
@@ -293,9 +305,9 @@ def parse_source(
         reason = f"cannot read ({exc.strerror or exc})"
         return [FileOutcome(source, FileReport(source.display, "failed", reason=reason))]
     out: list[FileOutcome] = []
-    for inner, content, note in expand(source, data, limits):
+    for inner, content, problem, note in expand(source, data, limits):
         if content is None:
-            out.append(FileOutcome(inner, FileReport(inner.display, "failed", reason=note)))
+            out.append(FileOutcome(inner, FileReport(inner.display, "failed", reason=problem)))
             continue
-        out.append(parse_file(inner, content, note, cols, first_id + len(out)))
+        out.append(parse_file(inner, content, problem, cols, first_id + len(out), note))
     return out

@@ -23,7 +23,7 @@ from ctir_tui.engine.export.sql.context import SqlContext
 from ctir_tui.engine.export.sql.forms import any_of, contains_text, positive
 from ctir_tui.engine.query.clauses import (
     PRINCIPAL_COLUMNS,
-    TEXT_COLUMNS,
+    RECORD_TEXT_COLUMNS,
     ErrorsClause,
     EventClause,
     IpClause,
@@ -49,7 +49,8 @@ def _principal(clause: PrincipalClause, ctx: SqlContext) -> exp.Expr:
 
 @positive.register
 def _text(clause: TextClause, ctx: SqlContext) -> exp.Expr:
-    return _contains_any(ctx, TEXT_COLUMNS, clean(clause.value))
+    # The loader's notes are ctir's own: a table of the trail has the record only.
+    return _contains_any(ctx, RECORD_TEXT_COLUMNS, clean(clause.value))
 
 
 def _prefix(network: ipaddress.IPv4Network | ipaddress.IPv6Network | str) -> exp.Expr:
