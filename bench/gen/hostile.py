@@ -257,6 +257,23 @@ def _huge_line(folder: Path, scale: int, outside: Path) -> Expect:
     return Expect(loaded=good | ids)
 
 
+def _zeros_array(folder: Path, scale: int, outside: Path) -> Expect:
+    """``{"Records": [0,0,...]}``: 100,000 x scale items that are no records (19 KB gzip
+    for 10M), each rejected, in aggregate."""
+    good = _good(folder, "zeros")
+    count = 100_000 * scale
+    body = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = io.BytesIO()
+    out.write(body.compress(b'{"Records":[0'))
+    chunk = b",0" * 50_000
+    for _ in range((count - 1) // 50_000):
+        out.write(body.compress(chunk))
+    out.write(body.compress(b",0" * ((count - 1) % 50_000) + b"]}"))
+    out.write(body.flush())
+    (folder / "zeros.json.gz").write_bytes(out.getvalue())
+    return Expect(loaded=good, rejected=count)
+
+
 # --- nothing hidden ---------------------------------------------------------------------------
 
 
@@ -369,6 +386,7 @@ CASES: tuple[Case, ...] = (
     Case("gzip-bomb", "gzip of 256 MiB x scale of spaces or one string", _gzip_bomb),
     Case("zip-bomb", "zip member of 256 MiB x scale of zeros", _zip_bomb),
     Case("huge-line", "one delivery of 16 MiB x scale on one line", _huge_line),
+    Case("zeros-array", "Records of 100,000 x scale zeros (no records)", _zeros_array),
     Case("duplicate-keys", "eventName given twice: ListBuckets, DeleteTrail", _duplicate_keys),
     Case("conflicting-copies", "one eventID, two contents; one re-delivery", _conflicting_copies),
     Case("damaged-compression", "bad gzip CRC; members then a truncated one", _damaged_compression),

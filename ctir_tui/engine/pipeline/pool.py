@@ -80,11 +80,20 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
                 FileOutcome(source, FileReport(source.display, "failed", reason=reason))
             )
     main, texts = cols.frames()
+    problem = None
+    kept = None
     if texts.height:
-        texts.with_columns(
-            pl.exclude("file_id", "rec_index").cast(pl.String, strict=False)
-        ).write_parquet(batch.texts_path, compression="lz4", statistics=True)
-    return BatchResult(batch.batch_id, outcomes, main, batch.texts_path if texts.height else None)
+        try:
+            texts.with_columns(
+                pl.exclude("file_id", "rec_index").cast(pl.String, strict=False)
+            ).write_parquet(batch.texts_path, compression="lz4", statistics=True)
+            kept = batch.texts_path
+        except OSError as exc:  # a full disk costs the search of parameters, not the events
+            problem = (
+                "request and response text could not be kept "
+                f"({exc.strerror or exc}): free-text search will not see it"
+            )
+    return BatchResult(batch.batch_id, outcomes, main, kept, problem=problem)
 
 
 #: What a worker's wait for work gives when none came (it then checks on its parent).
