@@ -116,7 +116,7 @@ def main() -> int:
             if not ns.json:
                 ok = "ok" if row["loaded"] == row["expected"] and row["exit"] == 0 else "WRONG"
                 print(
-                    f"{row['case']:<20} {row['bytes'] / 1e6:>9.1f} MB on disk"
+                    f"{row['case']:<20} {int(row['bytes']) / 1e6:>9.1f} MB on disk"  # type: ignore[call-overload]
                     f"  {row['load_s']:>7.2f} s  peak {row['peak_mb']:>6,} MB"
                     f"  events {row['loaded']}/{row['expected']} {ok}"
                     f"  rejected {row['rejected']}",

@@ -12,7 +12,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ctir_tui.engine.pipeline import cache as cache_module
 from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, load_paths
 from ctir_tui.engine.pipeline.raw import EvidenceChanged, RawStore
 from ctir_tui.engine.schema import EVENT_NAME
@@ -110,7 +109,7 @@ def test_a_kill_between_writing_and_committing_leaves_the_old_generation(
             raise KeyboardInterrupt  # the process dies before the pointer moves
         os.rename(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cache_module.os, "replace", killed)
+    monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         load(logs, cache)
     monkeypatch.undo()
