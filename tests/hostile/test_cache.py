@@ -129,6 +129,7 @@ def test_a_full_disk_keeps_the_load_and_says_the_cache_was_not_written(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    monkeypatch.setattr(pl.LazyFrame, "sink_parquet", full)
     result = load(logs, cache)
     assert names(result) == WRITTEN
     assert any("No space left on device" in w for w in result.warnings), result.warnings

@@ -86,3 +86,20 @@ def test_every_command_survives_the_whole_hostile_folder(
         assert "\x9b" not in text
         assert "\x1b" not in text
         assert "\udcff" not in text
+
+
+def test_nothing_readable_names_the_files_and_json_still_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    for n in range(12):
+        (folder / f"broken-{n:02d}.json").write_text('{"Records": [')
+    code, out, err = run(capsys, "summary", str(folder), "--no-cache", "--json")
+    assert code == 1
+    assert "nothing could be read: 12 failed, 0 skipped" in err
+    assert "broken-00.json" in err
+    assert "and 2 more" in err
+    data = orjson.loads(out)
+    failed = {Path(f["path"]).name for f in data["report"]["failed"]}
+    assert failed == {f"broken-{n:02d}.json" for n in range(12)}

@@ -21,7 +21,7 @@ import msgspec
 
 from ctir_tui.engine.pipeline.archives import MAX_NESTING, is_archive, members
 from ctir_tui.engine.pipeline.discover import SourceFile
-from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, Columns
+from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, SPILL_ROWS, Columns
 from ctir_tui.engine.pipeline.inflate import Limits, Refused, as_utf8, decompress
 from ctir_tui.engine.pipeline.report import FileReport
 from ctir_tui.engine.readers.registry import parse_bytes
@@ -40,6 +40,8 @@ from ctir_tui.engine.readers.typed import (
 )
 
 _READ_CHUNK: Final = 1 << 20
+#: Delivery files bigger than this are parsed a slice of records at a time.
+SLICED_BYTES: Final = 64 << 20
 #: A delivery file that also holds one of these is read by the registry, which keeps them all.
 _OTHER_CONTAINERS: Final = (b'"Events"', b'"logEvents"', b'"events"')
 
@@ -143,8 +145,28 @@ def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) ->
             cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
 
 
+def _sliced_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
+    """Parse a huge delivery file a slice of records at a time, spilling each slice's rows.
+
+    Decoding a 1 GB file in one pass builds a Python object per field of every record
+    (~4 GB); here only the records' positions are held, and one slice of rows.
+    """
+    elements = delivery_elements(data)
+    if elements is None:
+        return None
+    for first in range(0, len(elements), SPILL_ROWS):
+        for index in range(first, min(first + SPILL_ROWS, len(elements))):
+            record = _one_record(bytes(elements[index]), index, rejects)
+            if record is not None:
+                cols.add(record, file_id, index)
+        cols.spill(at_least=1)
+    return "s3-delivery"
+
+
 def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
     """Parse a delivery file: one typed pass, else record by record. None if not one."""
+    if len(data) > SLICED_BYTES:
+        return _sliced_delivery(cols, data, file_id, rejects)
     start = len(cols)
     try:
         records = DELIVERY.decode(data).Records
