@@ -83,9 +83,12 @@ def rule_files(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Not
                 problems.append(NotCompiled(str(path), f"cannot list: {exc.strerror or exc}"))
                 return
             for entry in entries:
-                child = Path(entry.path)
-                if entry.is_dir() or entry.name.endswith(SUFFIXES):
-                    visit(child, root, given=False)
+                try:
+                    folder = entry.is_dir()
+                except OSError:  # a symlink loop: visit() reports it
+                    folder = False
+                if folder or entry.name.endswith(SUFFIXES):
+                    visit(Path(entry.path), root, given=False)
             return
         if not given and not path.name.endswith(SUFFIXES):
             return
