@@ -111,8 +111,10 @@ class _Compiler:
         return pl.all_horizontal(items) if isinstance(node, AllOf) else pl.any_horizontal(items)
 
     def values(self, field: TextField) -> pl.Expr:
-        index = self.fields.index(field)
-        return pl.col(store_pass.value_column(index)).fill_null(pl.lit([], pl.List(pl.String)))
+        name = store_pass.value_column(self.fields.index(field))
+        none = pl.lit([], pl.List(pl.String))
+        # No candidate row found in the text store: the pass wrote no column at all.
+        return pl.col(name).fill_null(none) if name in self.ctx.frame.columns else none
 
     def side(self, field: FieldSource) -> pl.Expr:
         if isinstance(field, TextField):
@@ -133,7 +135,10 @@ class _Compiler:
             members = pl.lit(pl.Series(cidr_members(seen.to_list(), matcher), dtype=pl.String))
             return column.list.eval(pl.element().is_in(members.implode())).list.any()
         name = self.request.leaf_column((test.field, matcher))
-        return pl.col(name).fill_null(store_pass.leaf_default(matcher))
+        default = store_pass.leaf_default(matcher)
+        if name not in self.ctx.frame.columns:
+            return pl.lit(default)
+        return pl.col(name).fill_null(default)
 
     def field_ref(self, field: FieldSource, matcher: FieldRef) -> pl.Expr:
         starts, ends = matcher.starts, matcher.ends
