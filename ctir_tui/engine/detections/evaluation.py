@@ -263,10 +263,9 @@ def _request(
     """Every text test and text value the rules need, each for the rows that need it."""
     request = store_pass.TextRequest()
     for detection in working:
-        rows_series = candidates.get(detection.meta.rule_id)
-        if rows_series is None:
+        rows = candidates.get(detection.meta.rule_id)
+        if rows is None:
             continue
-        rows = set(rows_series.to_list())
         for test in walk(detection.node):
             sides = [test.field]
             if isinstance(test.matcher, FieldRef):
@@ -274,21 +273,20 @@ def _request(
             if _needs_values(test):
                 for side in sides:
                     if isinstance(side, TextField):
-                        request.values.setdefault(side, set()).update(rows)
+                        request.add_values(side, rows)
             elif isinstance(test.field, TextField):
-                request.leaves.setdefault((test.field, test.matcher), set()).update(rows)
+                request.add_leaf((test.field, test.matcher), rows)
     by_id = {d.meta.rule_id: d for d in working}
     for correlation in rules.correlations:
         for ref in correlation.rules:
             if ref not in by_id:
                 continue
             source = candidates[ref] if ref in candidates else hits.get(ref, pl.Series())
-            rows = set(source.to_list())
             for _, per_rule in (*correlation.group_by, ("", correlation.value)):
                 name = dict(per_rule).get(ref)
                 field = _field(name) if name else None
                 if isinstance(field, TextField):
-                    request.values.setdefault(field, set()).update(rows)
+                    request.add_values(field, source)
     return request
 
 

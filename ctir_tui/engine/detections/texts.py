@@ -47,9 +47,17 @@ class TextRequest:
     """What a pass must compute: leaf tests and field values, each for some rows."""
 
     #: (field, matcher) -> rows (indices into the frame) that need the test.
-    leaves: dict[tuple[TextField, Matcher], set[int]] = field(default_factory=dict)
+    leaves: dict[tuple[TextField, Matcher], list[pl.Series]] = field(default_factory=dict)
     #: field -> rows that need its values (field references, cidr, correlation fields).
-    values: dict[TextField, set[int]] = field(default_factory=dict)
+    values: dict[TextField, list[pl.Series]] = field(default_factory=dict)
+
+    def add_leaf(self, test: tuple[TextField, Matcher], rows: pl.Series) -> None:
+        """Rows that need a leaf test."""
+        self.leaves.setdefault(test, []).append(rows)
+
+    def add_values(self, text_field: TextField, rows: pl.Series) -> None:
+        """Rows that need a field's values."""
+        self.values.setdefault(text_field, []).append(rows)
 
     def leaf_column(self, test: tuple[TextField, Matcher]) -> str:
         """The output column of a leaf test."""
@@ -120,8 +128,10 @@ def walk(raw: str, path: tuple[str, ...]) -> tuple[bool, list[str]]:
     return True, values
 
 
-def _rows(rows: set[int]) -> pl.Series:
-    return pl.Series(sorted(rows), dtype=pl.UInt32)
+def _union(parts: list[pl.Series]) -> pl.Series:
+    if not parts:
+        return pl.Series(dtype=pl.UInt32)
+    return pl.concat(parts).cast(pl.UInt32).unique().sort()
 
 
 def read(frame: pl.DataFrame, store: TextStore, request: TextRequest) -> pl.DataFrame:
@@ -134,51 +144,108 @@ def read(frame: pl.DataFrame, store: TextStore, request: TextRequest) -> pl.Data
         :meth:`TextRequest.fields`). Rows the store does not hold are absent.
     """
     fields = request.fields()
-    need: dict[TextField, set[int]] = {f: set() for f in fields}
-    for (f, _), rows in request.leaves.items():
-        need[f] |= rows
-    for f, rows in request.values.items():
-        need[f] |= rows
-    every: set[int] = set().union(*need.values()) if need else set()
-    if not every:
+    need: dict[TextField, list[pl.Series]] = {f: [] for f in fields}
+    for (f, _), parts in request.leaves.items():
+        need[f] += parts
+    for f, parts in request.values.items():
+        need[f] += parts
+    wanted = {f: _union(parts) for f, parts in need.items()}
+    all_rows = _union(list(wanted.values()))
+    if all_rows.is_empty():
         return pl.DataFrame(schema={ROW: pl.UInt32})
-    all_rows = _rows(every)
-    keys = frame[all_rows].select(packed_key().alias(_KEY)).with_columns(all_rows.alias(ROW))
+    # Which field each row needs travels with the row's key (a boolean column per field), so
+    # the pass tests no membership in a large set.
+    located = frame.select(c.FILE_ID, c.REC_INDEX)[all_rows]
+    keys = located.select(packed_key().alias(_KEY)).with_columns(
+        all_rows.alias(ROW),
+        *[
+            all_rows.is_in(wanted[f].implode()).alias(f"_n{index}")
+            for index, f in enumerate(fields)
+            if len(wanted[f]) < len(all_rows)
+        ],
+    )
+    # Pass 1, streaming over the store: for each field, whether the row needs it and its JSON
+    # names the field's last key; the JSON itself is kept only for such rows. Tests on a whole
+    # root need no parsing and are computed here.
     stores = sorted({f.store for f in fields})
     scan = store.scan().select(packed_key().alias(_KEY), *stores).join(keys.lazy(), on=_KEY)
     out: list[pl.Expr] = [pl.col(ROW)]
+    kept_by_store: dict[str, list[pl.Expr]] = {}
+    # A key spelt with escapes (\u0075serName) holds a backslash: such rows are always kept.
+    escaped = {s: pl.col(s).str.contains("\\", literal=True) for s in stores}
+    out += [e.alias(f"_e_{s}") for s, e in escaped.items()]
     for index, f in enumerate(fields):
         raw = pl.col(f.store)
-        keep = pl.lit(True)
-        if len(need[f]) < len(every):
-            keep = pl.col(ROW).is_in(pl.lit(_rows(need[f])).implode())
-        if f.needle is not None:
-            keep = keep & (
-                raw.str.contains(f.needle, literal=True) | raw.str.contains("\\", literal=True)
-            )
-        kept: pl.Expr = pl.when(keep).then(raw)
-        jsonpath = _json_path(f.path)
-        fast: pl.Expr
-        walked: pl.Expr
+        keep = pl.col(f"_n{index}") if f"_n{index}" in keys.columns else pl.lit(True)
         if not f.path:
-            fast, walked = kept, pl.lit(False)
-        elif jsonpath is None:
-            fast, walked = pl.lit(None, dtype=pl.String), kept.is_not_null()
-        else:
-            fast = kept.str.json_path_match(jsonpath)
-            walked = kept.is_not_null() & (fast.is_null() | fast.str.starts_with("["))
-        out += [
-            fast.alias(f"_f{index}"),
-            walked.alias(f"_w{index}"),
-            pl.when(walked).then(raw).alias(f"_r{index}"),
-        ]
-        for (leaf_field, matcher), _ in request.leaves.items():
-            if leaf_field != f:
+            for (leaf_field, matcher), _ in request.leaves.items():
+                if leaf_field == f:
+                    name = request.leaf_column((leaf_field, matcher))
+                    out.append(pl.when(keep).then(_fast_leaf(raw, matcher)).alias(name))
+            if f not in request.values:
                 continue
-            name = request.leaf_column((leaf_field, matcher))
-            out.append(_fast_leaf(fast, matcher).alias(name))
-    got = scan.select(out).unique(ROW).collect(engine="streaming")
-    return _finish(got, request, fields)
+        else:
+            named = raw.str.contains(f.needle or "", literal=True)
+            keep = keep & (named | pl.col(f"_e_{f.store}"))
+        out.append(keep.fill_null(False).alias(f"_k{index}"))
+        kept_by_store.setdefault(f.store, []).append(pl.col(f"_k{index}"))
+    got = _two_step(scan, out, len(stores))
+    if kept_by_store:
+        again = (
+            store.scan()
+            .select(packed_key().alias(_KEY), *kept_by_store)
+            .join(keys.lazy().select(_KEY, ROW), on=_KEY)
+        )
+        flags = got.select(ROW, *[n for n in got.columns if n.startswith("_k")])
+        any_kept = {s: pl.any_horizontal(flag) for s, flag in kept_by_store.items()}
+        texts = (
+            again.join(flags.lazy(), on=ROW)
+            .filter(pl.any_horizontal(list(any_kept.values())))
+            .select(ROW, *[pl.when(e).then(pl.col(s)).alias(s) for s, e in any_kept.items()])
+            .collect(engine="streaming")
+        )
+        got = got.join(texts, on=ROW, how="left")
+    # Pass 2, in memory, per field over the few rows kept for it.
+    frames = [got.select(ROW, *[n for n in got.columns if n.startswith("_l")])]
+    for index, f in enumerate(fields):
+        if f"_k{index}" not in got.columns:
+            continue
+        sub = got.filter(pl.col(f"_k{index}")).select(ROW, f.store)
+        frames.append(_field_pass(sub, request, f, index))
+    merged = pl.concat(frames, how="diagonal_relaxed")
+    return merged.group_by(ROW).agg(pl.all().drop_nulls().first())
+
+
+def _two_step(scan: pl.LazyFrame, out: list[pl.Expr], escapes: int) -> pl.DataFrame:
+    """The pass-1 columns: the escape flags first, then what reads them."""
+    first = scan.with_columns(out[1 : 1 + escapes])
+    return first.select(out[0], *out[1 + escapes :]).collect(engine="streaming")
+
+
+def _field_pass(sub: pl.DataFrame, request: TextRequest, f: TextField, index: int) -> pl.DataFrame:
+    """One field's leaf tests and values over the rows whose JSON names it."""
+    raw = pl.col(f.store)
+    jsonpath = _json_path(f.path)
+    fast: pl.Expr
+    walked: pl.Expr
+    if not f.path:
+        fast, walked = raw, pl.lit(False)
+    elif jsonpath is None:
+        fast, walked = pl.lit(None, dtype=pl.String), raw.is_not_null()
+    else:
+        fast = raw.str.json_path_match(jsonpath)
+        walked = raw.is_not_null() & (fast.is_null() | fast.str.starts_with("["))
+    out = [
+        pl.col(ROW),
+        fast.alias(f"_f{index}"),
+        walked.alias(f"_w{index}"),
+        pl.when(walked).then(raw).alias(f"_r{index}"),
+    ]
+    for (leaf_field, matcher), _ in request.leaves.items():
+        if leaf_field == f:
+            out.append(_fast_leaf(fast, matcher).alias(request.leaf_column((leaf_field, matcher))))
+    fields = request.fields()
+    return _finish(sub.select(out), request, [f], offset=fields.index(f))
 
 
 def _fast_leaf(fast: pl.Expr, matcher: Matcher) -> pl.Expr:
@@ -191,10 +258,12 @@ def _fast_leaf(fast: pl.Expr, matcher: Matcher) -> pl.Expr:
     return test(fast).fill_null(False)
 
 
-def _finish(got: pl.DataFrame, request: TextRequest, fields: list[TextField]) -> pl.DataFrame:
+def _finish(
+    got: pl.DataFrame, request: TextRequest, fields: list[TextField], offset: int = 0
+) -> pl.DataFrame:
     """Walk the rows whose path crosses an array, and settle every output column."""
     columns: list[pl.Expr] = []
-    for index, f in enumerate(fields):
+    for index, f in enumerate(fields, start=offset):
         fast, walked, raw = f"_f{index}", f"_w{index}", f"_r{index}"
         walk_rows = got.filter(pl.col(walked)).select(ROW, raw)
         found = [walk(text, f.path) for _, text in walk_rows.iter_rows()]
