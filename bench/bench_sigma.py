@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the generated rules are a table of one-line YAML detections
 """60 Sigma rules over the 1M-event trail from a warm cache: total, per rule, peak RSS.
 
     python bench/bench_sigma.py --data bench/data/trail-1m
@@ -19,20 +20,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ctir_tui.engine.detections import (  # noqa: E402
+from ctir_tui.engine.detections import (
     TEXT_PASS,
     SigmaResult,
     evaluate,
     load_rules,
     shipped_rules,
 )
-from ctir_tui.engine.session import Session  # noqa: E402
+from ctir_tui.engine.session import Session
 
 TOTAL = 60
 HEAD = """title: {title}
@@ -45,32 +47,91 @@ logsource:
 detection:
 """
 GENERATED = [
-    ("trail changes", "sel:\n  eventSource: cloudtrail.amazonaws.com\n  eventName: [UpdateTrail, CreateTrail, DeleteEventSelector]\ncondition: sel"),
-    ("role deletion", "sel:\n  eventSource: iam.amazonaws.com\n  eventName|startswith: Delete\ncondition: sel"),
+    (
+        "trail changes",
+        "sel:\n  eventSource: cloudtrail.amazonaws.com\n  eventName: [UpdateTrail, CreateTrail, DeleteEventSelector]\ncondition: sel",
+    ),
+    (
+        "role deletion",
+        "sel:\n  eventSource: iam.amazonaws.com\n  eventName|startswith: Delete\ncondition: sel",
+    ),
     ("kms key changes", "sel:\n  eventName: [UpdateKey, CreateKey, PutKeyPolicie]\ncondition: sel"),
     ("secrets changes", "sel:\n  eventName|contains: Secret\n  readOnly: false\ncondition: sel"),
     ("lambda updates", "sel:\n  eventName|startswith: UpdateFunction\ncondition: sel"),
-    ("queue changes", "sel:\n  eventName|endswith: Queue\nfilter:\n  userIdentity.type: AWSService\ncondition: sel and not filter"),
-    ("terraform writes", "sel:\n  userAgent|contains: Terraform\n  readOnly: false\ncondition: sel"),
-    ("boto3 from linux", "sel:\n  userAgent|contains|all: [Boto3, linux]\n  eventName|startswith: Put\ncondition: sel"),
+    (
+        "queue changes",
+        "sel:\n  eventName|endswith: Queue\nfilter:\n  userIdentity.type: AWSService\ncondition: sel and not filter",
+    ),
+    (
+        "terraform writes",
+        "sel:\n  userAgent|contains: Terraform\n  readOnly: false\ncondition: sel",
+    ),
+    (
+        "boto3 from linux",
+        "sel:\n  userAgent|contains|all: [Boto3, linux]\n  eventName|startswith: Put\ncondition: sel",
+    ),
     ("old cli", "sel:\n  userAgent|re: '^aws-cli/1\\.'\ncondition: sel"),
-    ("go sdk", "sel:\n  userAgent|re|i: 'aws-sdk-go-v2/1\\.2[0-9]'\n  eventName|startswith: Create\ncondition: sel"),
-    ("denied writes", "sel:\n  errorCode: [AccessDenied, Client.UnauthorizedOperation]\n  readOnly: false\ncondition: sel"),
-    ("throttled", "sel:\n  errorCode|contains: Throttling\n  eventSource: ec2.amazonaws.com\ncondition: sel"),
-    ("private ranges", "sel:\n  sourceIPAddress|cidr: [10.0.0.0/8, 172.16.0.0/12]\n  eventName|startswith: Delete\ncondition: sel"),
+    (
+        "go sdk",
+        "sel:\n  userAgent|re|i: 'aws-sdk-go-v2/1\\.2[0-9]'\n  eventName|startswith: Create\ncondition: sel",
+    ),
+    (
+        "denied writes",
+        "sel:\n  errorCode: [AccessDenied, Client.UnauthorizedOperation]\n  readOnly: false\ncondition: sel",
+    ),
+    (
+        "throttled",
+        "sel:\n  errorCode|contains: Throttling\n  eventSource: ec2.amazonaws.com\ncondition: sel",
+    ),
+    (
+        "private ranges",
+        "sel:\n  sourceIPAddress|cidr: [10.0.0.0/8, 172.16.0.0/12]\n  eventName|startswith: Delete\ncondition: sel",
+    ),
     ("one network", "sel:\n  sourceIPAddress|cidr: 102.166.0.0/16\ncondition: sel"),
-    ("bucket prefix", "sel:\n  eventName: [UpdateBucketPolicy, DeleteBucketAcl, PutBucketEncryption]\n  requestParameters.bucketName|startswith: bucket-45\ncondition: sel"),
-    ("trail name", "sel:\n  eventSource: cloudtrail.amazonaws.com\n  requestParameters.trailName|contains: 29a\ncondition: sel"),
-    ("tagged users", "sel:\n  eventName: CreateUser\n  requestParameters.tags.value: shop\ncondition: sel"),
-    ("page size", "sel:\n  eventName|startswith: Describe\n  requestParameters.maxResults|gte: 100\ncondition: sel"),
-    ("iam user names", "sel:\n  eventSource: iam.amazonaws.com\n  requestParameters.userName|endswith: '7'\ncondition: sel"),
-    ("returned true", "sel:\n  eventName|startswith: Update\n  responseElements._return: true\nfilter_1:\n  eventSource: s3.amazonaws.com\nfilter_2:\n  userIdentity.type: AWSService\ncondition: sel and not 1 of filter_*"),
-    ("policy text", "sel:\n  eventName: UpdateBucketPolicy\n  requestParameters|contains: bucketpolicy\ncondition: sel"),
-    ("no session issuer", "sel:\n  userIdentity.type: AssumedRole\n  userIdentity.sessionContext.sessionIssuer.type: null\ncondition: sel"),
+    (
+        "bucket prefix",
+        "sel:\n  eventName: [UpdateBucketPolicy, DeleteBucketAcl, PutBucketEncryption]\n  requestParameters.bucketName|startswith: bucket-45\ncondition: sel",
+    ),
+    (
+        "trail name",
+        "sel:\n  eventSource: cloudtrail.amazonaws.com\n  requestParameters.trailName|contains: 29a\ncondition: sel",
+    ),
+    (
+        "tagged users",
+        "sel:\n  eventName: CreateUser\n  requestParameters.tags.value: shop\ncondition: sel",
+    ),
+    (
+        "page size",
+        "sel:\n  eventName|startswith: Describe\n  requestParameters.maxResults|gte: 100\ncondition: sel",
+    ),
+    (
+        "iam user names",
+        "sel:\n  eventSource: iam.amazonaws.com\n  requestParameters.userName|endswith: '7'\ncondition: sel",
+    ),
+    (
+        "returned true",
+        "sel:\n  eventName|startswith: Update\n  responseElements._return: true\nfilter_1:\n  eventSource: s3.amazonaws.com\nfilter_2:\n  userIdentity.type: AWSService\ncondition: sel and not 1 of filter_*",
+    ),
+    (
+        "policy text",
+        "sel:\n  eventName: UpdateBucketPolicy\n  requestParameters|contains: bucketpolicy\ncondition: sel",
+    ),
+    (
+        "no session issuer",
+        "sel:\n  userIdentity.type: AssumedRole\n  userIdentity.sessionContext.sessionIssuer.type: null\ncondition: sel",
+    ),
 ]
 CORRELATIONS = [
-    ("errors per address", "name: bench_errors", "correlation:\n  type: event_count\n  rules: [bench_errors]\n  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: {gte: 20}\n"),
-    ("regions per principal", "name: bench_writes", "correlation:\n  type: value_count\n  rules: [bench_writes]\n  group-by: [userIdentity.arn]\n  timespan: 1h\n  condition: {field: awsRegion, gte: 4}\n"),
+    (
+        "errors per address",
+        "name: bench_errors",
+        "correlation:\n  type: event_count\n  rules: [bench_errors]\n  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: {gte: 20}\n",
+    ),
+    (
+        "regions per principal",
+        "name: bench_writes",
+        "correlation:\n  type: value_count\n  rules: [bench_writes]\n  group-by: [userIdentity.arn]\n  timespan: 1h\n  condition: {field: awsRegion, gte: 4}\n",
+    ),
 ]
 BASES = {
     "bench_errors": "sel:\n  errorCode|exists: true\ncondition: sel",
@@ -105,7 +166,7 @@ def rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
-def peak_during(work: callable) -> tuple[object, float]:  # type: ignore[valid-type]
+def peak_during(work: Callable[[], SigmaResult]) -> tuple[SigmaResult, float]:
     """Run ``work`` while sampling RSS every 5 ms; (result, peak MB)."""
     peak = [rss_mb()]
     done = threading.Event()
@@ -150,7 +211,7 @@ def main() -> int:
     for _ in range(args.repeat):
         start = time.perf_counter()
         result, top = peak_during(lambda: evaluate(session, rules))
-        runs.append((time.perf_counter() - start, result))  # type: ignore[arg-type]
+        runs.append((time.perf_counter() - start, result))
         peak = max(peak, top)
     total, result = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
     names = frame.get_column("event_name").unique().head(rules.compiled).to_list()
@@ -164,15 +225,25 @@ def main() -> int:
     titles = {d.meta.rule_id: d.meta.title for d in rules.detections}
     titles |= {c.meta.rule_id: c.meta.title for c in rules.correlations}
     hits = {h.rule.rule_id: len(h.event_ids) for h in result.hits}
-    print(f"events {frame.height:,} in {session.report.count('read'):,} files; warm open {opened:.2f} s")
-    print(f"rules {rules.compiled} ({len(rules.detections)} detections, "
-          f"{len(rules.correlations)} correlations), read and compiled in {parsed * 1000:.0f} ms")
-    print(f"evaluate: {total:.2f} s (median of {args.repeat}); "
-          f"{sum(hits.values()):,} hits in {len(hits)} rules")
-    print(f"polars floor (one equality filter per rule): {floor * 1000:.0f} ms; "
-          f"ratio {total / floor:.1f}x")
-    print(f"peak RSS while evaluating {peak:.0f} MB ({peak - before:+.0f} MB over the loaded "
-          f"session); process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"events {frame.height:,} in {session.report.count('read'):,} files; warm open {opened:.2f} s"
+    )
+    print(
+        f"rules {rules.compiled} ({len(rules.detections)} detections, "
+        f"{len(rules.correlations)} correlations), read and compiled in {parsed * 1000:.0f} ms"
+    )
+    print(
+        f"evaluate: {total:.2f} s (median of {args.repeat}); "
+        f"{sum(hits.values()):,} hits in {len(hits)} rules"
+    )
+    print(
+        f"polars floor (one equality filter per rule): {floor * 1000:.0f} ms; "
+        f"ratio {total / floor:.1f}x"
+    )
+    print(
+        f"peak RSS while evaluating {peak:.0f} MB ({peak - before:+.0f} MB over the loaded "
+        f"session); process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     print("\n    ms     hits  rule")
     for rule_id, ms in sorted(result.timings.items(), key=lambda kv: -kv[1]):
         label = "(shared pass over request data)" if rule_id == TEXT_PASS else titles[rule_id]

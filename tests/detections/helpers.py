@@ -26,7 +26,9 @@ logsource:
 def rule_text(title: str, detection: str, rule_id: str = "") -> str:
     """A rule document: ``detection`` is the YAML under ``detection:`` (indented by us)."""
     head = HEADER.format(title_json=json.dumps(title), id=rule_id or _uuid(title))
-    return head + "detection:\n" + textwrap.indent(textwrap.dedent(detection).strip(), "    ") + "\n"
+    return (
+        head + "detection:\n" + textwrap.indent(textwrap.dedent(detection).strip(), "    ") + "\n"
+    )
 
 
 def _uuid(title: str) -> str:
@@ -49,7 +51,9 @@ def session_of(folder: Path, records: list[dict[str, Any]]) -> Session:
     return Session.open([folder / "trail"], LoadOptions(use_cache=False))
 
 
-def run(tmp: Path, records: list[dict[str, Any]], rules: dict[str, str]) -> tuple[SigmaResult, RuleSet]:
+def run(
+    tmp: Path, records: list[dict[str, Any]], rules: dict[str, str]
+) -> tuple[SigmaResult, RuleSet]:
     """Evaluate ``rules`` over ``records``."""
     ruleset = load_rules([write_rules(tmp / "rules", rules)])
     return evaluate(session_of(tmp, records), ruleset), ruleset

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ctir_tui.engine.detections import evaluate, load_rules
-from ctir_tui.engine.detections import loading
+from ctir_tui.engine.detections import evaluate, load_rules, loading
 from tests.detections.helpers import eid, rec, rule_text, session_of, write_rules
 
 GOOD = rule_text("good rule", "sel:\n  eventName: GetObject\ncondition: sel")
@@ -35,17 +34,26 @@ def hostile(tmp_path: Path) -> Path:
         "invalid.yml": "title: [unclosed\n  detection: {",
         "bomb.yml": BOMB,
         "windows.yml": rule_text("windows rule", "sel:\n  Image: x.exe\ncondition: sel").replace(
-            "product: aws\n    service: cloudtrail", "product: windows\n    category: process_creation"
+            "product: aws\n    service: cloudtrail",
+            "product: windows\n    category: process_creation",
         ),
         "wide.yml": rule_text("wide rule", "sel:\n  userAgent|wide: x\ncondition: sel"),
-        "unknown_modifier.yml": rule_text("odd rule", "sel:\n  userAgent|sideways: x\ncondition: sel"),
+        "unknown_modifier.yml": rule_text(
+            "odd rule", "sel:\n  userAgent|sideways: x\ncondition: sel"
+        ),
         "keyword.yml": rule_text("keyword rule", "kw:\n  - evil\ncondition: kw"),
-        "field.yml": rule_text("field rule", "sel:\n  tlsDetails.tlsVersion: TLSv1\ncondition: sel"),
-        "huge_regex.yml": rule_text("huge regex", "sel:\n  userAgent|re: '" + "a" * 20_000 + "'\ncondition: sel"),
+        "field.yml": rule_text(
+            "field rule", "sel:\n  tlsDetails.tlsVersion: TLSv1\ncondition: sel"
+        ),
+        "huge_regex.yml": rule_text(
+            "huge regex", "sel:\n  userAgent|re: '" + "a" * 20_000 + "'\ncondition: sel"
+        ),
         "lookaround.yml": rule_text("lookaround", "sel:\n  userAgent|re: 'a(?=b)'\ncondition: sel"),
-        "placeholder.yml": rule_text("placeholder", "sel:\n  userAgent|expand: '%agents%'\ncondition: sel"),
+        "placeholder.yml": rule_text(
+            "placeholder", "sel:\n  userAgent|expand: '%agents%'\ncondition: sel"
+        ),
         "not_a_rule.yml": "just a string\n",
-        "missing_detection.yml": "title: no detection\nlogsource: {product: aws, service: cloudtrail}\n",
+        "missing_detection.yml": "title: no detection\nlogsource: {product: aws}\n",
         "latin1.yml": "title: caf\xe9\n",
         "deep.yml": rule_text("deep", "sel:\n  eventName: x\ncondition: " + "not " * 400 + "sel"),
         "README.md": "not a rule, not read",
@@ -62,7 +70,9 @@ def hostile(tmp_path: Path) -> Path:
     (folder / "sub" / "also_good.yml").write_text(
         rule_text("good rule too", "sel:\n  eventName: TagUser\ncondition: sel"), encoding="utf-8"
     )
-    (folder / "unreadable.yml").write_text(GOOD.replace("good rule", "unreadable"), encoding="utf-8")
+    (folder / "unreadable.yml").write_text(
+        GOOD.replace("good rule", "unreadable"), encoding="utf-8"
+    )
     return folder
 
 
@@ -107,7 +117,9 @@ def test_each_problem_is_reported_and_the_good_rules_run(
     assert "Permission denied" in reason("unreadable.yml")
     assert not any("README" in rule for rule in reasons)
 
-    session = session_of(tmp_path, [rec(1), rec(2, eventName="GetObject"), rec(3, eventName="TagUser")])
+    session = session_of(
+        tmp_path, [rec(1), rec(2, eventName="GetObject"), rec(3, eventName="TagUser")]
+    )
     result = evaluate(session, ruleset)
     assert {h.rule.title: h.event_ids for h in result.hits} == {
         "good rule": (eid(2),),

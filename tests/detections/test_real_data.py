@@ -44,7 +44,7 @@ EXPECTED = {
     # The "add" calls only; the "remove" calls (8d96ddae, 3ad01b1d, d1bc9379) undo them.
     "Snapshot or image shared with another account": {
         "8fe3095f-909c-41f5-a769-00b9ec6e95df",  # ModifyImageAttribute launchPermission.add
-        "741616fd-4713-426d-8861-3ccae4ba994e",  # ModifySnapshotAttribute createVolumePermission.add
+        "741616fd-4713-426d-8861-3ccae4ba994e",  # ModifySnapshotAttribute ...add
         "2d19ab1e-82e9-4302-ad10-a405b50c8d49",  # ModifyDBSnapshotAttribute valuesToAdd
     },
     # Principal.AWS arn:aws:iam::193672423079:root; the other two name cloudtrail's service.
