@@ -76,6 +76,11 @@ CASES: Final[dict[str, tuple[str, set[int]]]] = {
     "escaped star": ("sel:\n  eventName: 'Create\\*Key'\ncondition: sel", set()),
     "contains": ("sel:\n  userAgent|contains: LINUX\ncondition: sel", {8}),
     "startswith": ("sel:\n  eventName|startswith: modify\ncondition: sel", {12, 13, 15}),
+    "startswith is not contains": (
+        "sel:\n  eventName|startswith: instances\ncondition: sel",
+        set(),
+    ),
+    "endswith is not contains": ("sel:\n  eventName|endswith: Run\ncondition: sel", set()),
     "endswith": ("sel:\n  eventName|endswith: Instances\ncondition: sel", {6, 7, 9}),
     "all": ("sel:\n  userAgent|contains|all: [mozilla, x86_64]\ncondition: sel", {8}),
     "all, one missing": (
