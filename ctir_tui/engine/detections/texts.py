@@ -153,73 +153,43 @@ def read(frame: pl.DataFrame, store: TextStore, request: TextRequest) -> pl.Data
     all_rows = _union(list(wanted.values()))
     if all_rows.is_empty():
         return pl.DataFrame(schema={ROW: pl.UInt32})
-    # Which field each row needs travels with the row's key (a boolean column per field), so
-    # the pass tests no membership in a large set.
-    located = frame.select(c.FILE_ID, c.REC_INDEX)[all_rows]
-    keys = located.select(packed_key().alias(_KEY)).with_columns(
-        all_rows.alias(ROW),
-        *[
-            all_rows.is_in(wanted[f].implode()).alias(f"_n{index}")
-            for index, f in enumerate(fields)
-            if len(wanted[f]) < len(all_rows)
-        ],
-    )
-    # Pass 1, streaming over the store: for each field, whether the row needs it and its JSON
-    # names the field's last key; the JSON itself is kept only for such rows. Tests on a whole
-    # root need no parsing and are computed here.
+    # Pass 1, streaming over the store: one row per (event, field) needed, kept only where
+    # the event's JSON names the field's last key (or holds an escape, which could spell it);
+    # only those rows' JSON is read into memory. A whole root has no key to look for.
+    packed = frame.select(packed_key()).to_series()
     stores = sorted({f.store for f in fields})
-    scan = store.scan().select(packed_key().alias(_KEY), *stores).join(keys.lazy(), on=_KEY)
-    out: list[pl.Expr] = [pl.col(ROW)]
-    kept_by_store: dict[str, list[pl.Expr]] = {}
-    # A key spelt with escapes (\u0075serName) holds a backslash: such rows are always kept.
-    escaped = {s: pl.col(s).str.contains("\\", literal=True) for s in stores}
-    out += [e.alias(f"_e_{s}") for s, e in escaped.items()]
-    for index, f in enumerate(fields):
-        raw = pl.col(f.store)
-        keep = pl.col(f"_n{index}") if f"_n{index}" in keys.columns else pl.lit(True)
-        if not f.path:
-            for (leaf_field, matcher), _ in request.leaves.items():
-                if leaf_field == f:
-                    name = request.leaf_column((leaf_field, matcher))
-                    out.append(pl.when(keep).then(_fast_leaf(raw, matcher)).alias(name))
-            if f not in request.values:
-                continue
-        else:
-            named = raw.str.contains(f.needle or "", literal=True)
-            keep = keep & (named | pl.col(f"_e_{f.store}"))
-        out.append(keep.fill_null(False).alias(f"_k{index}"))
-        kept_by_store.setdefault(f.store, []).append(pl.col(f"_k{index}"))
-    got = _two_step(scan, out, len(stores))
-    if kept_by_store:
-        again = (
-            store.scan()
-            .select(packed_key().alias(_KEY), *kept_by_store)
-            .join(keys.lazy().select(_KEY, ROW), on=_KEY)
+    pieces = [
+        pl.DataFrame(
+            {
+                _KEY: packed.gather(wanted[f]),
+                ROW: wanted[f],
+                "_fi": pl.Series([index] * len(wanted[f]), dtype=pl.UInt32),
+                "_si": pl.Series([stores.index(f.store)] * len(wanted[f]), dtype=pl.UInt32),
+                "_needle": pl.Series([f.needle or ""] * len(wanted[f]), dtype=pl.String),
+            }
         )
-        flags = got.select(ROW, *[n for n in got.columns if n.startswith("_k")])
-        any_kept = {s: pl.any_horizontal(flag) for s, flag in kept_by_store.items()}
-        texts = (
-            again.join(flags.lazy(), on=ROW)
-            .filter(pl.any_horizontal(list(any_kept.values())))
-            .select(ROW, *[pl.when(e).then(pl.col(s)).alias(s) for s, e in any_kept.items()])
-            .collect(engine="streaming")
-        )
-        got = got.join(texts, on=ROW, how="left")
+        for index, f in enumerate(fields)
+    ]
+    wanted_rows = pl.concat(pieces)
+    raw: pl.Expr = pl.col(stores[0])
+    for number, name in enumerate(stores[1:], start=1):
+        raw = pl.when(pl.col("_si") == number).then(pl.col(name)).otherwise(raw)
+    named = raw.str.contains(pl.col("_needle"), literal=True)
+    kept = (
+        store.scan()
+        .select(packed_key().alias(_KEY), *stores)
+        .join(wanted_rows.lazy(), on=_KEY)
+        .filter(named | raw.str.contains("\\", literal=True))
+        .select(ROW, "_fi", raw.alias("_raw"))
+        .collect(engine="streaming")
+    )
     # Pass 2, in memory, per field over the few rows kept for it.
-    frames = [got.select(ROW, *[n for n in got.columns if n.startswith("_l")])]
+    frames = [pl.DataFrame(schema={ROW: pl.UInt32})]
     for index, f in enumerate(fields):
-        if f"_k{index}" not in got.columns:
-            continue
-        sub = got.filter(pl.col(f"_k{index}")).select(ROW, f.store)
+        sub = kept.filter(pl.col("_fi") == index).select(ROW, pl.col("_raw").alias(f.store))
         frames.append(_field_pass(sub, request, f, index))
     merged = pl.concat(frames, how="diagonal_relaxed")
     return merged.group_by(ROW).agg(pl.all().drop_nulls().first())
-
-
-def _two_step(scan: pl.LazyFrame, out: list[pl.Expr], escapes: int) -> pl.DataFrame:
-    """The pass-1 columns: the escape flags first, then what reads them."""
-    first = scan.with_columns(out[1 : 1 + escapes])
-    return first.select(out[0], *out[1 + escapes :]).collect(engine="streaming")
 
 
 def _field_pass(sub: pl.DataFrame, request: TextRequest, f: TextField, index: int) -> pl.DataFrame:
