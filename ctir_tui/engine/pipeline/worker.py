@@ -24,6 +24,7 @@ from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, Columns
 from ctir_tui.engine.pipeline.inflate import Limits, Refused, as_utf8, decompress
 from ctir_tui.engine.pipeline.report import FileReport
+from ctir_tui.engine.readers.crowded import crowded
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
 from ctir_tui.engine.readers.typed import (
@@ -261,7 +262,11 @@ def parse_file(
     rejects = _Rejects()
     start = len(cols)
     try:
-        fast = looks_like_s3_delivery(data) and not any(key in data for key in _OTHER_CONTAINERS)
+        fast = (
+            looks_like_s3_delivery(data)
+            and not any(key in data for key in _OTHER_CONTAINERS)
+            and not crowded(data)
+        )
         shape = _typed_delivery(cols, data, file_id, rejects) if fast else None
         if shape is not None:
             report.shape = shape

@@ -16,6 +16,7 @@ from ctir_tui.engine.readers.cloudwatch import (
     CloudWatchFilterReader,
     CloudWatchSubscriptionReader,
 )
+from ctir_tui.engine.readers.crowded import crowded, read_crowded
 from ctir_tui.engine.readers.digest import DigestReader
 from ctir_tui.engine.readers.json_array import JsonArrayReader
 from ctir_tui.engine.readers.json_lines import JsonLinesReader
@@ -59,6 +60,10 @@ def parse_bytes(data: bytes, *, want_raw: bool = False) -> Parsed:
     head = data[:HEAD].lstrip()
     if not head:
         return Parsed(shape="unknown", skip="empty file")
+    if head[:1] in (b"{", b"[") and crowded(data):
+        walked = read_crowded(data, want_raw=want_raw)
+        if walked is not None:
+            return walked
     for reader in candidates(head):
         parsed = reader.read(data, want_raw=want_raw)
         if parsed is not None:
