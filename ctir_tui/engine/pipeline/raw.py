@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final, overload
 
 import msgspec
@@ -45,17 +45,25 @@ class Texts(Sequence[str | None]):
     """
 
     def __init__(
-        self, elements: Sequence[msgspec.Raw] | Sequence[bytes] | None, texts: list[str | None]
+        self,
+        elements: Sequence[msgspec.Raw] | Sequence[bytes] | None,
+        texts: list[str | None],
+        rows: tuple[Callable[[int], str], int, int] | None = None,
     ) -> None:
         self._elements = elements
         self._texts = texts
-        self.size = (
-            sum(len(e) for e in elements)
-            if elements is not None
-            else sum(len(t) for t in texts if t)
-        )
+        #: A tabular input: (render row k as JSON, row count, bytes held).
+        self._rows = rows
+        if rows is not None:
+            self.size = rows[2]
+        elif elements is not None:
+            self.size = sum(len(e) for e in elements)
+        else:
+            self.size = sum(len(t) for t in texts if t)
 
     def __len__(self) -> int:
+        if self._rows is not None:
+            return self._rows[1]
         return len(self._elements) if self._elements is not None else len(self._texts)
 
     @overload
@@ -67,6 +75,8 @@ class Texts(Sequence[str | None]):
     def __getitem__(self, index: int | slice) -> str | Sequence[str | None] | None:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if self._rows is not None:
+            return self._rows[0](index) if 0 <= index < self._rows[1] else None
         if self._elements is not None:
             return bytes(self._elements[index]).decode("utf-8", "replace")
         return self._texts[index]
@@ -79,6 +89,9 @@ def record_texts(data: bytes) -> Texts:
         if elements is not None:
             return Texts(elements, [])
     parsed = parse_bytes(data, want_raw=True)
+    if parsed.table is not None:
+        # A row of a CSV or Parquet file, shown as a JSON object of its columns.
+        return Texts(None, [], (parsed.table.row_text, len(parsed.table.lines), len(data)))
     return Texts(
         None,
         [
