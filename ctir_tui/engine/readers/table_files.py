@@ -47,7 +47,7 @@ class CsvRows:
         self.header = header
         positional = _unique(header)
         self.cells = pl.read_csv(
-            data,
+            io.BytesIO(data),  # the worker's buffer may be a bytearray
             has_header=False,
             skip_rows=1,
             new_columns=positional,
