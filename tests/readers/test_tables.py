@@ -74,6 +74,8 @@ def test_athena_result_csv(tmp_path: Path) -> None:
     ]
     assert frame["session_issuer_arn"].to_list()[1] == "arn:aws:iam::111122223333:role/ci-deploy"
     assert frame["mfa"].to_list()[1] is False
+    # Trino prints an absent struct field as null: no value, not the word.
+    assert frame["invoked_by"].to_list() == [None, None, None]
     assert frame["resources"].to_list()[2] == [
         "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"
     ]
