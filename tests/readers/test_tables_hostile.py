@@ -349,3 +349,29 @@ def test_a_struct_field_of_the_wrong_type_is_read_as_text(tmp_path: Path) -> Non
     (tmp_path / "r.csv").write_text(text)
     row = load(tmp_path).frame.row(0, named=True)
     assert (row["identity_type"], row["principal_arn"]) == ("5", '["a"]')
+
+
+def test_a_table_larger_than_a_batch_maps_every_row(tmp_path: Path) -> None:
+    from ctir_tui.engine.readers.tabular import BATCH_ROWS
+
+    count = BATCH_ROWS + 3
+    rows = [
+        [f"Call{n % 7}", f"b-{n:06d}", "2026-03-05T00:00:00Z", "s3", "", "1.2.3.4"]
+        for n in range(count)
+    ]
+    (tmp_path / "r.csv").write_text(_athena_csv(rows))
+    frame = load(tmp_path).frame
+    assert frame.height == count
+    last = frame.filter(pl.col("event_id") == f"b-{count - 1:06d}").row(0, named=True)
+    assert last["event_name"] == f"Call{(count - 1) % 7}"
+
+
+def test_rows_longer_than_the_header_are_cut_and_said_so(tmp_path: Path) -> None:
+    text = _athena_csv([["ListUsers", "r-1", "2026-03-05T00:00:00Z", "iam", "", "1.2.3.4"]])
+    text += '"GetUser","r-2","2026-03-05T00:00:01Z","iam","","1.2.3.5","extra","more"\n'
+    (tmp_path / "r.csv").write_text(text)
+    result = load(tmp_path)
+    assert sorted(result.frame["event_id"].to_list()) == ["r-1", "r-2"]
+    assert file_report(result, "r.csv").salvage == (
+        "some rows held more fields than the header: the extra fields were dropped"
+    )

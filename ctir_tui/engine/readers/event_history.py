@@ -51,6 +51,8 @@ class EventHistoryCsvReader(Reader):
             + ", ".join(spec.lost)
             + "; download the events as JSON (or use lookup-events) for the whole records"
         )
+        if rows.note:
+            lossy += "; " + rows.note
         table = Table(
             record_lines(flat, spec),
             rows.row_text,

@@ -75,6 +75,7 @@ class SqlResultCsvReader(Reader):
         # Athena's names are lower-case; CloudTrail Lake keeps the record's camelCase.
         lake = any(c.isupper() for name in rows.header for c in name)
         table = sql_table(rows.flat(), rows.row_text, rows.flagged())
+        table.lossy = rows.note
         return Parsed(shape="lake-csv" if lake else "athena-csv", table=table)
 
 

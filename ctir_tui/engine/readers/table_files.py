@@ -46,20 +46,30 @@ class CsvRows:
         header = csv_header(data[:65536]) or []
         self.header = header
         positional = _unique(header)
-        self.cells = pl.read_csv(
+        #: Set when rows held more fields than the header (the extra ones are dropped).
+        self.note: str | None = None
+        try:
+            self.cells = self._read(data, positional, ragged=False)
+        except pl.exceptions.ComputeError:
+            self.cells = self._read(data, positional, ragged=True)
+            self.note = "some rows held more fields than the header: the extra fields were dropped"
+        if self.cells.width < len(positional):  # an empty body: no columns inferred
+            self.cells = pl.DataFrame(schema=dict.fromkeys(positional, pl.String))
+
+    @staticmethod
+    def _read(data: bytes, names: list[str], *, ragged: bool) -> pl.DataFrame:
+        return pl.read_csv(
             io.BytesIO(data),  # the worker's buffer may be a bytearray
             has_header=False,
             skip_rows=1,
-            new_columns=positional,
-            schema=dict.fromkeys(positional, pl.String),
-            truncate_ragged_lines=True,
+            new_columns=names,
+            schema=dict.fromkeys(names, pl.String),
+            truncate_ragged_lines=ragged,
             empty_string_is_null=False,
             encoding="utf8-lossy",
             raise_if_empty=False,
             quote_char='"',
         )
-        if self.cells.width < len(positional):  # an empty body: no columns inferred
-            self.cells = pl.DataFrame(schema=dict.fromkeys(positional, pl.String))
 
     def flat(self, *, fold_case: bool = True) -> pl.DataFrame:
         """Columns named by their header (lower-cased), the first of a repeated name."""

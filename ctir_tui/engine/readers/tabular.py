@@ -31,6 +31,8 @@ KINDS: Final = ("text", "sql_time", "console_time", "epoch_ms", "object", "resou
 #: A value longer than this is cut (and the row flagged) before it reaches the record.
 MAX_CELL: Final = 1 << 20
 _CONSOLE_FORMAT: Final = "%B %d, %Y, %H:%M:%S %:z"
+#: Rows mapped at a time.
+BATCH_ROWS: Final = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +252,21 @@ def _older(flat: pl.DataFrame, spec: Mapping) -> Value:
 
 
 def record_lines(flat: pl.DataFrame, spec: Mapping) -> pl.Series:
-    """The JSON line of each row's record (null where the required member is absent)."""
+    """The JSON line of each row's record (null where the required member is absent).
+
+    Built :data:`BATCH_ROWS` rows at a time, so that the intermediate columns of a large
+    file never all exist at once.
+    """
+    if flat.height <= BATCH_ROWS:
+        return _record_lines(flat, spec)
+    parts = [
+        _record_lines(flat.slice(start, BATCH_ROWS), spec)
+        for start in range(0, flat.height, BATCH_ROWS)
+    ]
+    return pl.concat(parts, rechunk=True)
+
+
+def _record_lines(flat: pl.DataFrame, spec: Mapping) -> pl.Series:
     objects: dict[Field, str] = {}
     extra = []
     for number, field_spec in enumerate((*spec.fields, *spec.overrides)):
