@@ -375,3 +375,19 @@ def test_rows_longer_than_the_header_are_cut_and_said_so(tmp_path: Path) -> None
     assert file_report(result, "r.csv").salvage == (
         "some rows held more fields than the header: the extra fields were dropped"
     )
+
+
+def test_a_short_first_row_and_a_quote_left_open_lose_nothing_else(tmp_path: Path) -> None:
+    header = '"eventname","eventid","eventtime","eventsource","useridentity","sourceipaddress"\n'
+    (tmp_path / "short.csv").write_text(
+        header + '"ListUsers","s-1"\n"GetUser","s-2","","iam","",""\n'
+    )
+    (tmp_path / "open.csv").write_text(
+        header + '"ListUsers","o-1","","","",""\n"GetUser","o-2","unterminated\n'
+    )
+    result = load(tmp_path)
+    assert sorted(result.frame["event_id"].to_list()) == ["o-1", "o-2", "s-1", "s-2"]
+    salvage = file_report(result, "open.csv").salvage
+    assert salvage is not None
+    assert salvage.startswith("damaged CSV (")
+    assert file_report(result, "short.csv").salvage is None

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
+import polars as pl
+
 from ctir_tui.engine.readers.base import Parsed, Reader
 from ctir_tui.engine.readers.table_files import CUT_NOTE, CsvRows, csv_header, cut_cells
 from ctir_tui.engine.readers.tabular import Table, mapping, record_lines
@@ -40,9 +42,15 @@ class EventHistoryCsvReader(Reader):
 
     def read(self, data: bytes, *, want_raw: bool) -> Parsed | None:
         """Every row, mapped through ``[event_history]``, and what is lost said."""
-        rows = CsvRows(data)
-        if not is_event_history(rows.header):
+        if not is_event_history(csv_header(data[:65536]) or []):
             return None
+        try:
+            return self._read(data)
+        except pl.exceptions.PolarsError as exc:
+            return Parsed(shape=self.shape, error=f"unreadable CSV ({str(exc)[:200]})")
+
+    def _read(self, data: bytes) -> Parsed:
+        rows = CsvRows(data)
         spec = mapping("event_history")
         flat, cut = cut_cells(rows.flat())
         flagged = rows.flagged() + [(r, "cut-cell", CUT_NOTE) for r in cut]

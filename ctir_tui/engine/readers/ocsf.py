@@ -68,6 +68,12 @@ class ParquetReader(Reader):
             frame = parquet_frame(data)
         except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
             return Parsed(shape="parquet", error=f"unreadable Parquet ({str(exc)[:200]})")
+        try:
+            return self._map(frame)
+        except pl.exceptions.PolarsError as exc:
+            return Parsed(shape="parquet", error=f"could not map its columns ({str(exc)[:200]})")
+
+    def _map(self, frame: pl.DataFrame) -> Parsed:
         row_text = frame_row_text(frame)
         if is_ocsf_columns(frame.columns):
             flat = nested_flat(frame, mapping("ocsf").sources(), fold_case=False)

@@ -69,14 +69,18 @@ class SqlResultCsvReader(Reader):
 
     def read(self, data: bytes, *, want_raw: bool) -> Parsed | None:
         """Every row, mapped through ``[sql]``."""
-        rows = CsvRows(data)
-        if not is_sql_header(rows.header):
+        header = csv_header(data[:65536]) or []
+        if not is_sql_header(header):
             return None
         # Athena's names are lower-case; CloudTrail Lake keeps the record's camelCase.
-        lake = any(c.isupper() for name in rows.header for c in name)
-        table = sql_table(rows.flat(), rows.row_text, rows.flagged())
+        shape = "lake-csv" if any(c.isupper() for name in header for c in name) else "athena-csv"
+        try:
+            rows = CsvRows(data)
+            table = sql_table(rows.flat(), rows.row_text, rows.flagged())
+        except pl.exceptions.PolarsError as exc:
+            return Parsed(shape=shape, error=f"unreadable CSV ({str(exc)[:200]})")
         table.lossy = rows.note
-        return Parsed(shape="lake-csv" if lake else "athena-csv", table=table)
+        return Parsed(shape=shape, table=table)
 
 
 class LakeJsonReader(Reader):

@@ -51,8 +51,15 @@ class CsvRows:
         try:
             self.cells = self._read(data, positional, ragged=False)
         except pl.exceptions.ComputeError:
-            self.cells = self._read(data, positional, ragged=True)
-            self.note = "some rows held more fields than the header: the extra fields were dropped"
+            try:
+                self.cells = self._read(data, positional, ragged=True)
+                self.note = (
+                    "some rows held more fields than the header: the extra fields were dropped"
+                )
+            except pl.exceptions.ComputeError as exc:
+                # A quote left open: Python's reader takes the rest of the file as its cell.
+                self.cells = _read_leniently(data, positional)
+                self.note = f"damaged CSV ({str(exc).splitlines()[0][:160]}); read leniently"
         if self.cells.width < len(positional):  # an empty body: no columns inferred
             self.cells = pl.DataFrame(schema=dict.fromkeys(positional, pl.String))
 
@@ -65,6 +72,7 @@ class CsvRows:
             new_columns=names,
             schema=dict.fromkeys(names, pl.String),
             truncate_ragged_lines=ragged,
+            missing_columns="insert",  # a short row is padded, never the file refused
             empty_string_is_null=False,
             encoding="utf8-lossy",
             raise_if_empty=False,
@@ -105,6 +113,16 @@ class CsvRows:
 
     def __len__(self) -> int:
         return self.cells.height
+
+
+def _read_leniently(data: bytes, names: list[str]) -> pl.DataFrame:
+    """Cells by Python's csv reader, each row cut or padded to the header."""
+    text = data.decode("utf-8", "replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    width = len(names)
+    rows = [(row + [""] * width)[:width] for row in reader]
+    return pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
 
 
 def _object_text(pairs: Iterable[tuple[str, Any]]) -> str:
