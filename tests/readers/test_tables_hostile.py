@@ -239,7 +239,7 @@ def test_csv_formulas_controls_quotes_and_bom_stay_text(tmp_path: Path) -> None:
     assert row["event_name"] == formula
     assert row["principal_arn"] == "arn:aws:iam::1:user/x\x1b]52;c;evil\x07"
     assert row["user_name"] == 'a"b'
-    assert file_report(result, "r.csv").salvage == "UTF-8 byte-order mark removed"
+    assert file_report(result, "r.csv").note == "UTF-8 byte-order mark removed"
     out = io.StringIO()
     write_csv(result.frame, out)
     exported = out.getvalue()
