@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final, overload
 
 import msgspec
@@ -22,6 +22,7 @@ import polars as pl
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.inflate import Limits
 from ctir_tui.engine.pipeline.worker import expand, read_file
+from ctir_tui.engine.readers.crowded import crowded
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
 from ctir_tui.engine.readers.typed import delivery_elements
@@ -44,17 +45,25 @@ class Texts(Sequence[str | None]):
     """
 
     def __init__(
-        self, elements: Sequence[msgspec.Raw] | Sequence[bytes] | None, texts: list[str | None]
+        self,
+        elements: Sequence[msgspec.Raw] | Sequence[bytes] | None,
+        texts: list[str | None],
+        rows: tuple[Callable[[int], str], int, int] | None = None,
     ) -> None:
         self._elements = elements
         self._texts = texts
-        self.size = (
-            sum(len(e) for e in elements)
-            if elements is not None
-            else sum(len(t) for t in texts if t)
-        )
+        #: A tabular input: (render row k as JSON, row count, bytes held).
+        self._rows = rows
+        if rows is not None:
+            self.size = rows[2]
+        elif elements is not None:
+            self.size = sum(len(e) for e in elements)
+        else:
+            self.size = sum(len(t) for t in texts if t)
 
     def __len__(self) -> int:
+        if self._rows is not None:
+            return self._rows[1]
         return len(self._elements) if self._elements is not None else len(self._texts)
 
     @overload
@@ -66,6 +75,8 @@ class Texts(Sequence[str | None]):
     def __getitem__(self, index: int | slice) -> str | Sequence[str | None] | None:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if self._rows is not None:
+            return self._rows[0](index) if 0 <= index < self._rows[1] else None
         if self._elements is not None:
             return bytes(self._elements[index]).decode("utf-8", "replace")
         return self._texts[index]
@@ -73,11 +84,14 @@ class Texts(Sequence[str | None]):
 
 def record_texts(data: bytes) -> Texts:
     """The exact text of every item of an inflated input, in the order the loader numbers them."""
-    if looks_like_s3_delivery(data):
+    if looks_like_s3_delivery(data) and not crowded(data):
         elements = delivery_elements(data)
         if elements is not None:
             return Texts(elements, [])
     parsed = parse_bytes(data, want_raw=True)
+    if parsed.table is not None:
+        # A row of a CSV or Parquet file, shown as a JSON object of its columns.
+        return Texts(None, [], (parsed.table.row_text, len(parsed.table.lines), len(data)))
     return Texts(
         None,
         [

@@ -24,8 +24,10 @@ from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, SPILL_ROWS, Columns
 from ctir_tui.engine.pipeline.inflate import Limits, Refused, as_utf8, decompress
 from ctir_tui.engine.pipeline.report import FileReport
+from ctir_tui.engine.readers.crowded import crowded
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
+from ctir_tui.engine.readers.tabular import Table
 from ctir_tui.engine.readers.typed import (
     DECODE_ERRORS,
     DELIVERY,
@@ -252,6 +254,9 @@ def _generic(
         report.status, report.reason = "failed", parsed.error
         return
     report.salvage = parsed.salvage
+    if parsed.table is not None:
+        _tabular(cols, parsed.table, file_id, rejects, report)
+        return
     start = len(cols)
     rows: list[int] = []
     for index, item in enumerate(parsed.items):
@@ -275,6 +280,39 @@ def _generic(
                 cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
 
 
+def _tabular(
+    cols: Columns, table: Table, file_id: int, rejects: _Rejects, report: FileReport
+) -> None:
+    """Rows of a tabular input: each record line decoded like a trail's own record.
+
+    The lines were built from the file's columns in Polars (:mod:`~ctir_tui.engine.readers.
+    tabular`); here each is decoded into the typed record (tolerantly where it does not
+    fit, so a struct of the wrong shape is flagged, not lost), then flagged as the reader
+    asked (a column given twice, a cell cut).
+    """
+    added: dict[int, int] = {}
+    lines = table.lines.to_list()
+    for index, line in enumerate(lines):
+        if line is None:
+            rejects.add(index, table.reasons.get(index, table.reason))
+            continue
+        text = line.encode()
+        try:
+            record: Record | None = RECORD.decode(text)
+        except DECODE_ERRORS:
+            record = _tolerant(text, index, rejects, None)
+        if record is None:
+            continue
+        added[index] = len(cols)
+        cols.add(record, file_id, index)
+    for index, flag, note in table.flagged:
+        if index in added:
+            cols.flag(added[index], flag, note)
+    report.records = len(lines)
+    if table.lossy:
+        report.salvage = "; ".join(n for n in (report.salvage, table.lossy) if n)
+
+
 def parse_file(
     source: SourceFile,
     data: bytes,
@@ -291,7 +329,11 @@ def parse_file(
     rejects = _Rejects()
     start = len(cols)
     try:
-        fast = looks_like_s3_delivery(data) and not any(key in data for key in _OTHER_CONTAINERS)
+        fast = (
+            looks_like_s3_delivery(data)
+            and not any(key in data for key in _OTHER_CONTAINERS)
+            and not crowded(data)
+        )
         shape = _typed_delivery(cols, data, file_id, rejects) if fast else None
         if shape is not None:
             report.shape = shape
