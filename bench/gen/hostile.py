@@ -376,6 +376,21 @@ def _bad_identity(folder: Path, scale: int, outside: Path) -> Expect:
     return Expect(loaded=good | set(odd), flags=dict.fromkeys(odd, "bad-identity"))
 
 
+def _mixed_wrappers(folder: Path, scale: int, outside: Path) -> Expect:
+    """One document holding both ``Records`` and lookup-events ``Events``: both are read."""
+    good = _good(folder, "mixed")
+    in_records, in_events = eid("mixed", 10), eid("mixed", 11)
+    hidden = record(in_events, "DeleteTrail")
+    page = {
+        "EventId": in_events,
+        "EventName": "DeleteTrail",
+        "CloudTrailEvent": orjson.dumps(hidden).decode(),
+    }
+    body = {"Records": [record(in_records)], "Events": [page]}
+    (folder / "both.json").write_bytes(orjson.dumps(body))
+    return Expect(loaded=good | {in_records, in_events})
+
+
 CASES: tuple[Case, ...] = (
     Case("deep-nesting", "JSON nested 1,000 and 100,000 deep", _deep_nesting),
     Case("surrogates", "a lone surrogate in a string (24 bytes)", _surrogates),
@@ -393,6 +408,7 @@ CASES: tuple[Case, ...] = (
     Case("encodings", "UTF-8 BOM, UTF-16 LE and BE", _encodings),
     Case("archives", "tar, tgz, bz2, xz, zip in zip, duplicate zip names", _archives),
     Case("bad-identity", "userIdentity as a string, a list, a number", _bad_identity),
+    Case("mixed-wrappers", "Records and Events in one document", _mixed_wrappers),
 )
 
 

@@ -1,8 +1,9 @@
 """Command line: ``ctir PATH...`` opens the explorer; the commands answer without it.
 
 Exit codes: 0 the load succeeded (even with bad files: they are in the report); 1 a path does
-not exist or nothing could be read; 2 bad usage or an unparseable filter; 3 an internal
-error, which writes a crash report and says where (never a traceback); 130 cancelled.
+not exist, nothing could be read, or the evidence changed while it was read back; 2 bad
+usage or an unparseable filter; 3 an internal error, which writes a crash report and says
+where (never a traceback); 130 cancelled; 129 and 143 a hang-up (SIGHUP) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_ea
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
 from ctir_tui.engine.pipeline.load import LoadCancelled
+from ctir_tui.engine.pipeline.raw import EvidenceChanged
 
 #: The headless commands, by name.
 COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix, sql, case, sigma)}
@@ -92,6 +94,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     except MissingPathError as exc:
         err(str(exc))
+        return 1
+    except EvidenceChanged as exc:  # read back for export or a bundle: never show other data
+        err(f"stopped: {exc}; run the command again to read the evidence as it is now")
         return 1
     except (KeyboardInterrupt, LoadCancelled):
         err("cancelled")

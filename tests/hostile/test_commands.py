@@ -10,6 +10,7 @@ import pytest
 
 from bench.gen.hostile import CASES, eid, write_all
 from ctir_tui.cli import main
+from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.query.pivots import event_pivot
 from ctir_tui.engine.query.time_clauses import window
 from ctir_tui.engine.times import parse_user_time
@@ -103,3 +104,21 @@ def test_nothing_readable_names_the_files_and_json_still_answers(
     data = orjson.loads(out)
     failed = {Path(f["path"]).name for f in data["report"]["failed"]}
     assert failed == {f"broken-{n:02d}.json" for n in range(12)}
+
+
+def test_evidence_changing_during_an_export_stops_it_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "evidence"
+    case = next(c for c in CASES if c.name == "encodings")
+    folder.mkdir()
+    case.write(folder, 1, tmp_path / "outside")
+
+    def changed(self: RawStore, file_id: int) -> str:
+        return f"{self.source(file_id).display} changed since it was loaded"
+
+    monkeypatch.setattr(RawStore, "changed", changed)
+    code, _out, err = run(capsys, "export", str(folder), "--no-cache", "--format", "jsonl")
+    assert code == 1
+    assert "changed since it was loaded" in err
+    assert "Traceback" not in err

@@ -21,10 +21,8 @@ import polars as pl
 
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.inflate import Limits
-from ctir_tui.engine.pipeline.worker import expand, read_file
-from ctir_tui.engine.readers.crowded import crowded
+from ctir_tui.engine.pipeline.worker import expand, fast_path, read_file
 from ctir_tui.engine.readers.registry import parse_bytes
-from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
 from ctir_tui.engine.readers.typed import delivery_elements
 from ctir_tui.engine.schema import EVENT_ID, FILE_ID, REC_INDEX
 
@@ -84,7 +82,7 @@ class Texts(Sequence[str | None]):
 
 def record_texts(data: bytes) -> Texts:
     """The exact text of every item of an inflated input, in the order the loader numbers them."""
-    if looks_like_s3_delivery(data) and not crowded(data):
+    if fast_path(data):
         elements = delivery_elements(data)
         if elements is not None:
             return Texts(elements, [])

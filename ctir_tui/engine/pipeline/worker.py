@@ -313,6 +313,19 @@ def _tabular(
         report.salvage = "; ".join(n for n in (report.salvage, table.lossy) if n)
 
 
+def fast_path(data: bytes) -> bool:
+    """Whether an input is read as a plain delivery file (the typed fast path).
+
+    A delivery that also holds another wrapper (``Events``...) goes through the registry,
+    which reads every wrapper's items; so does the raw store, to number them alike.
+    """
+    return (
+        looks_like_s3_delivery(data)
+        and not any(key in data for key in _OTHER_CONTAINERS)
+        and not crowded(data)
+    )
+
+
 def parse_file(
     source: SourceFile,
     data: bytes,
@@ -329,12 +342,7 @@ def parse_file(
     rejects = _Rejects()
     start = len(cols)
     try:
-        fast = (
-            looks_like_s3_delivery(data)
-            and not any(key in data for key in _OTHER_CONTAINERS)
-            and not crowded(data)
-        )
-        shape = _typed_delivery(cols, data, file_id, rejects) if fast else None
+        shape = _typed_delivery(cols, data, file_id, rejects) if fast_path(data) else None
         if shape is not None:
             report.shape = shape
             report.records = len(cols) - start + rejects.count

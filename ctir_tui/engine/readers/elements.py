@@ -118,6 +118,19 @@ def container(doc: Any) -> tuple[str, str | None] | None:
     return None
 
 
+def containers(doc: Any) -> list[tuple[str, str | None]]:
+    """Every (shape, member) of a document: one that holds both ``Records`` and ``Events``
+    is both, and each member's items are read (none is dropped for the other)."""
+    if isinstance(doc, dict):
+        found: list[tuple[str, str | None]] = [
+            (shape, key) for key, shape in CONTAINERS if isinstance(doc.get(key), list)
+        ]
+        if found:
+            return found
+    one = container(doc)
+    return [one] if one is not None else []
+
+
 def is_log_event(value: dict[str, Any]) -> bool:
     """Whether an object is a CloudWatch Logs event holding a JSON record in ``message``."""
     message = value.get("message")

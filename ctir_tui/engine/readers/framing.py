@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ctir_tui.engine.readers.elements import container, is_record
+from ctir_tui.engine.readers.elements import container, containers, is_record
 from ctir_tui.engine.readers.typed import safe_float, safe_int
 
 #: Huge integers are kept as text and odd floats as written (see ``typed``).
@@ -363,16 +363,15 @@ def item_texts(text: str) -> list[str] | None:
         return None
     texts: list[str] = []
     for doc, a, b in docs:
-        found = container(doc)
-        if found is None or found[0] == "digest":
-            continue
-        key = found[1]
-        if key is None and not isinstance(doc, list):
-            texts.append(text[a:b])
-            continue
-        start = a + 1 if isinstance(doc, list) else key_array_start(text, a, key)
-        if start is None:
-            return None
-        spans, _damage = element_spans(text, start)
-        texts.extend(text[s:e] for _v, s, e in spans)
+        for shape, key in containers(doc):
+            if shape == "digest":
+                continue
+            if key is None and not isinstance(doc, list):
+                texts.append(text[a:b])
+                continue
+            start = a + 1 if isinstance(doc, list) else key_array_start(text, a, key)
+            if start is None:
+                return None
+            spans, _damage = element_spans(text, start)
+            texts.extend(text[s:e] for _v, s, e in spans)
     return texts
