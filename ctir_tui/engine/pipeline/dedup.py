@@ -16,6 +16,7 @@ import orjson
 import polars as pl
 
 from ctir_tui.engine import schema as c
+from ctir_tui.engine.pipeline.normalise import HASHED
 from ctir_tui.engine.pipeline.report import LoadReport
 from ctir_tui.engine.pipeline.texts import TextStore
 
@@ -47,27 +48,39 @@ def _canonical(text: str | None) -> int:
     return zlib.crc32(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
 
 
-def _with_texts(frame: pl.DataFrame, texts: TextStore) -> pl.DataFrame:
-    """Fold the request, response and additional data into the content hash of the rows
-    whose eventID is repeated (a handful: reading their texts is cheap)."""
+def _content_hashes(frame: pl.DataFrame, texts: TextStore | None) -> pl.DataFrame:
+    """Hash what the rows whose eventID repeats say (a handful: cheap), others stay null.
+
+    Hashed: every canonical column as text (not categorical codes) and the time as read (a
+    Logstash copy writes it differently), then the request, response and additional data,
+    compared as JSON values (layout and key order ignored).
+    """
     repeated = frame.with_row_index("__row").filter(
         pl.col(c.EVENT_ID).is_not_null() & pl.col(c.EVENT_ID).is_duplicated()
     )
-    looked_up = texts.join(repeated.select(c.FILE_ID, c.REC_INDEX)).collect()
-    extra = [
-        zlib.crc32(b"%d %d %d" % tuple(_canonical(row[name]) for name in TEXTS))
-        for row in looked_up.iter_rows(named=True)
+    as_text = [
+        pl.col(name).cast(pl.String) if frame.schema[name] == pl.Categorical else pl.col(name)
+        for name in HASHED
     ]
-    keyed = looked_up.select(c.FILE_ID, c.REC_INDEX).with_columns(
-        pl.Series("__extra", extra, dtype=pl.UInt64)
+    base = repeated.select(
+        "__row", c.FILE_ID, c.REC_INDEX, pl.struct(as_text).hash(seed=0).alias("__hash")
     )
-    merged = repeated.join(keyed, on=[c.FILE_ID, c.REC_INDEX], how="left").select(
-        "__row", (pl.col(c.CONTENT_HASH) ^ pl.col("__extra").fill_null(0)).alias("__hash")
+    if texts is not None:
+        looked_up = texts.join(repeated.select(c.FILE_ID, c.REC_INDEX)).collect()
+        extra = [
+            zlib.crc32(b"%d %d %d" % tuple(_canonical(row[name]) for name in TEXTS))
+            for row in looked_up.iter_rows(named=True)
+        ]
+        keyed = looked_up.select(c.FILE_ID, c.REC_INDEX).with_columns(
+            pl.Series("__extra", extra, dtype=pl.UInt64)
+        )
+        base = base.join(keyed, on=[c.FILE_ID, c.REC_INDEX], how="left").select(
+            "__row", (pl.col("__hash") ^ pl.col("__extra").fill_null(0)).alias("__hash")
+        )
+    hashes = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).scatter(
+        base.get_column("__row"), base.get_column("__hash")
     )
-    hashes = frame.get_column(c.CONTENT_HASH).scatter(
-        merged.get_column("__row"), merged.get_column("__hash")
-    )
-    return frame.with_columns(hashes)
+    return frame.with_columns(hashes.alias(c.CONTENT_HASH))
 
 
 def drop_duplicates(
@@ -77,8 +90,7 @@ def drop_duplicates(
     before = frame.height
     event_id = pl.col(c.EVENT_ID)
     if frame.select(event_id.drop_nulls().is_duplicated().any()).item():
-        if texts is not None:
-            frame = _with_texts(frame, texts)
+        frame = _content_hashes(frame, texts)
         same = pl.struct(c.EVENT_ID, c.CONTENT_HASH)
         frame = frame.filter(event_id.is_null() | same.is_first_distinct())
         variants = pl.col(c.CONTENT_HASH).n_unique().over(c.EVENT_ID)

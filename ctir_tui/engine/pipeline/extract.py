@@ -11,6 +11,8 @@ sparse, and only the events that need it have their parameters or response decod
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -89,6 +91,16 @@ ISSUING: Final = frozenset(
     }
 )
 _CONSOLE: Final = "ConsoleLogin"
+#: Dense columns read straight from ``userIdentity``.
+_IDENTITY_FIELDS: Final = (
+    ("identity_type", "type"),
+    ("principal_id", "principalId"),
+    ("principal_arn", "arn"),
+    ("account_id", "accountId"),
+    ("access_key_id", "accessKeyId"),
+    ("user_name", "userName"),
+    ("invoked_by", "invokedBy"),
+)
 _NO_RULES: Final[tuple[Rule, ...]] = ()
 
 
@@ -240,16 +252,8 @@ class Columns:
         a_id(rec.eventID)
         a_request(rec.requestID)
         a_recipient(rec.recipientAccountId)
-        if name is not None:
-            if name == _CONSOLE or name in ISSUING:
-                self._response(rec, name, row)
-            rules = self._rules.get(name)
-            if rules is None:
-                rules = self._rules[name] = self._table.rules(name)
-            if rules:
-                found, accounts = targets(rules, _decoded(rec.requestParameters))
-                self._put("target", row, found)
-                self._put("target_accounts", row, ",".join(accounts) or None)
+        if name is not None and self._special(name):
+            self._extras(rec, name, row)
         if rec.flags:
             self._put("flags", row, ",".join(rec.flags))
             self._put("notes", row, rec.notes)
@@ -260,6 +264,90 @@ class Columns:
         t_resources(_bytes(rec.resources))
         self.file_ids.append(file_id)
         self.rec_index.append(index)
+
+    def add_many(self, recs: Sequence[Record], file_id: int, indices: Sequence[int]) -> None:
+        """Append the rows of many records: the rows :meth:`add` gives, built column by column.
+
+        A comprehension per column costs a fraction of a method call per field per record.
+        Records of the rare forms (Insights, Datadog's ``network``/``http``) go through
+        :meth:`add`, as does every record of a slice holding one.
+        """
+        if any(r.insightDetails is not None or r.network is not None or r.http is not None
+               for r in recs):  # fmt: skip
+            for rec, index in zip(recs, indices, strict=True):
+                self.add(rec, file_id, index)
+            return
+        base = len(self.file_ids)
+        dense = self.dense
+        names = [r.eventName for r in recs]
+        dense["event_time"].extend(
+            [_time(r.eventTime if r.eventTime is not None else r.timestamp) for r in recs]
+        )
+        dense["event_name"].extend(names)
+        dense["event_source"].extend([r.eventSource for r in recs])
+        dense["region"].extend([r.awsRegion for r in recs])
+        dense["source_ip"].extend([r.sourceIPAddress for r in recs])
+        dense["user_agent"].extend([r.userAgent for r in recs])
+        uis = [r.userIdentity for r in recs]
+        for column, attr in _IDENTITY_FIELDS:
+            get = attrgetter(attr)
+            dense[column].extend([None if u is None else get(u) for u in uis])
+        ctxs = [None if u is None else u.sessionContext for u in uis]
+        issuers = [None if x is None else x.sessionIssuer for x in ctxs]
+        dense["issuer_type"].extend([None if i is None else i.type for i in issuers])
+        dense["issuer_arn"].extend([None if i is None else i.arn for i in issuers])
+        dense["issuer_name"].extend([None if i is None else i.userName for i in issuers])
+        attrs = [None if x is None else x.attributes for x in ctxs]
+        dense["mfa_authenticated"].extend(
+            [None if a is None else _text(a.mfaAuthenticated) for a in attrs]
+        )
+        dense["error_code"].extend([r.errorCode for r in recs])
+        dense["error_message"].extend([r.errorMessage for r in recs])
+        dense["read_only"].extend([_text(r.readOnly) for r in recs])
+        dense["event_type"].extend([r.eventType for r in recs])
+        dense["event_category"].extend([r.eventCategory for r in recs])
+        dense["event_id"].extend([r.eventID for r in recs])
+        dense["request_id"].extend([r.requestID for r in recs])
+        dense["recipient_account_id"].extend([r.recipientAccountId for r in recs])
+        for n, u in enumerate(uis):
+            if u is not None and u.onBehalfOf is not None:
+                self._put("on_behalf_of", base + n, u.onBehalfOf.userId)
+        for n, x in enumerate(ctxs):
+            if x is not None and x.sourceIdentity is not None:
+                self._put("source_identity", base + n, x.sourceIdentity)
+        special = {name for name in set(names) if name is not None and self._special(name)}
+        if special:
+            for n, name in enumerate(names):
+                if name in special:
+                    self._extras(recs[n], name, base + n)
+        for n, rec in enumerate(recs):
+            if rec.flags:
+                self._put("flags", base + n, ",".join(rec.flags))
+                self._put("notes", base + n, rec.notes)
+        texts = self.texts
+        texts["request_json"].extend([_bytes(r.requestParameters) for r in recs])
+        texts["response_json"].extend([_bytes(r.responseElements) for r in recs])
+        texts["additional_json"].extend([_bytes(r.additionalEventData) for r in recs])
+        texts["resources_json"].extend([_bytes(r.resources) for r in recs])
+        self.file_ids.extend([file_id] * len(recs))
+        self.rec_index.extend(indices)
+
+    def _special(self, name: str) -> bool:
+        """Whether an event name's rows need more than their fields (a response, targets)."""
+        rules = self._rules.get(name)
+        if rules is None:
+            rules = self._rules[name] = self._table.rules(name)
+        return bool(rules) or name == _CONSOLE or name in ISSUING
+
+    def _extras(self, rec: Record, name: str, row: int) -> None:
+        """The response's keys and the targets of one row (see :meth:`_special`)."""
+        if name == _CONSOLE or name in ISSUING:
+            self._response(rec, name, row)
+        rules = self._rules[name]
+        if rules:
+            found, accounts = targets(rules, _decoded(rec.requestParameters))
+            self._put("target", row, found)
+            self._put("target_accounts", row, ",".join(accounts) or None)
 
     def _response(self, rec: Record, name: str, row: int) -> None:
         got = _decoded(rec.responseElements)
@@ -366,15 +454,15 @@ class Columns:
                 REC_INDEX: pl.Series(REC_INDEX, self.rec_index, dtype=pl.UInt32),
             }
 
-        columns = {name: pl.Series(name, v, dtype=pl.String) for name, v in self.dense.items()}
+        columns = {name: _series(name, v, pl.String()) for name, v in self.dense.items()}
         self._merge_flags()
         for name, (rows, values) in self.sparse.items():
             full = pl.repeat(None, height, dtype=pl.String, eager=True).alias(name)
             if rows:
-                full = full.scatter(rows, pl.Series(values, dtype=pl.String))
+                full = full.scatter(rows, _series(name, values, pl.String()))
             columns[name] = full
         texts = pl.DataFrame(
-            {**keys(), **{n: pl.Series(n, v, dtype=pl.Binary) for n, v in self.texts.items()}}
+            {**keys(), **{n: _series(n, v, pl.Binary()) for n, v in self.texts.items()}}
         )
         main = pl.DataFrame({**columns, "resources": _arns(texts), **keys()})
         return main, texts
@@ -395,6 +483,11 @@ class Columns:
             ordered = sorted(merged.items())
             self.sparse[name] = ([r for r, _ in ordered], [v for _, v in ordered])
         self.flagged = []
+
+
+def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
+    """A column of ``dtype`` from a list of ``str`` (or ``bytes``) and None."""
+    return pl.Series(name, values, dtype=dtype)
 
 
 def _storable(texts: pl.DataFrame) -> pl.DataFrame:

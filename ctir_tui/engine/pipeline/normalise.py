@@ -142,7 +142,12 @@ def normalise(raw: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
         raw.lazy()
         .with_columns(blank)
         .select(**columns)
-        .join(sources.lazy(), on=c.FILE_ID, how="left")
+        # Categorical before the join: one code per row, not a copy of its path.
+        .join(
+            sources.lazy().with_columns(pl.col(c.SOURCE_FILE).cast(pl.Categorical)),
+            on=c.FILE_ID,
+            how="left",
+        )
         .collect()
     )
     # Years a clock never writes (0000, negative, past 9999) are unreadable times, not
@@ -174,9 +179,7 @@ def normalise(raw: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
     out = out.with_columns(
         pl.when(pl.col(c.TIME).is_null()).then(pl.col(c.TIME_TEXT)).alias(c.TIME_TEXT)
     )
-    # What the record says, hashed from text (not categoricals, whose codes differ from one
-    # process to the next, so that copies cached by another run compare) and from the time
-    # as read (a Logstash copy writes it differently). The request and response are
-    # compared too, for the few rows that share an eventID (see :mod:`.dedup`).
-    out = out.with_columns(pl.struct(HASHED).hash(seed=0).alias(c.CONTENT_HASH))
+    # The content hash is computed later, for the few rows whose eventID repeats (hashing
+    # forty columns of every row cost more than the rest of this function): see :mod:`.dedup`.
+    out = out.with_columns(pl.lit(None, dtype=pl.UInt64).alias(c.CONTENT_HASH))
     return out.select([pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items()])

@@ -22,6 +22,7 @@ import polars as pl
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.inflate import Limits
 from ctir_tui.engine.pipeline.worker import expand, fast_path, read_file
+from ctir_tui.engine.readers.crowded import crowded
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.typed import delivery_elements
 from ctir_tui.engine.schema import EVENT_ID, FILE_ID, REC_INDEX
@@ -82,7 +83,7 @@ class Texts(Sequence[str | None]):
 
 def record_texts(data: bytes) -> Texts:
     """The exact text of every item of an inflated input, in the order the loader numbers them."""
-    if fast_path(data):
+    if fast_path(data) and not crowded(data):
         elements = delivery_elements(data)
         if elements is not None:
             return Texts(elements, [])

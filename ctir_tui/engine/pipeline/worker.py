@@ -38,14 +38,13 @@ from ctir_tui.engine.readers.typed import (
     duplicate_keys,
     loads_record_shallow,
     loads_tolerant,
+    other_wrappers,
     record_from_dict,
 )
 
 _READ_CHUNK: Final = 1 << 20
 #: Delivery files bigger than this are parsed a slice of records at a time.
 SLICED_BYTES: Final = 64 << 20
-#: A delivery file that also holds one of these is read by the registry, which keeps them all.
-_OTHER_CONTAINERS: Final = (b'"Events"', b'"logEvents"', b'"events"')
 
 
 @dataclass(slots=True)
@@ -172,20 +171,28 @@ def _sliced_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects
 def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
     """Parse a delivery file: one typed pass, else record by record. None if not one."""
     if len(data) > SLICED_BYTES:
-        return _sliced_delivery(cols, data, file_id, rejects)
+        return None if crowded(data) else _sliced_delivery(cols, data, file_id, rejects)
     start = len(cols)
     try:
-        records = DELIVERY.decode(data).Records
+        delivery = DELIVERY.decode(data)
     except DECODE_ERRORS:
-        pass
+        if crowded(data):  # ten million tiny items: the crowded reader walks them
+            return None
     else:
-        kept = []
-        for index, rec in enumerate(records):
-            if rec.eventName is None and rec.insightDetails is None:
-                rejects.add(index, "not a CloudTrail record (no eventName)")
-            else:
-                cols.add(rec, file_id, index)
-                kept.append(index)
+        if other_wrappers(delivery):
+            return None
+        records = delivery.Records
+        kept = [i for i, r in enumerate(records) if r.eventName is not None]
+        if len(kept) == len(records):
+            cols.add_many(records, file_id, kept)
+        else:
+            kept = []
+            for index, rec in enumerate(records):
+                if rec.eventName is None and rec.insightDetails is None:
+                    rejects.add(index, "not a CloudTrail record (no eventName)")
+                else:
+                    cols.add(rec, file_id, index)
+                    kept.append(index)
         if cols.suspicious_keys(data, start):
             _flag_duplicates(cols, data, start, kept)
         return "s3-delivery"
@@ -314,16 +321,13 @@ def _tabular(
 
 
 def fast_path(data: bytes) -> bool:
-    """Whether an input is read as a plain delivery file (the typed fast path).
+    """Whether an input is tried as a plain delivery file (the typed fast path).
 
-    A delivery that also holds another wrapper (``Events``...) goes through the registry,
-    which reads every wrapper's items; so does the raw store, to number them alike.
+    The fast path gives up (and the registry reads the file) when the delivery also holds
+    another wrapper (``Events``...), whose items the registry reads too, or when it is
+    crowded with tiny items; the raw store follows the same path, to number items alike.
     """
-    return (
-        looks_like_s3_delivery(data)
-        and not any(key in data for key in _OTHER_CONTAINERS)
-        and not crowded(data)
-    )
+    return looks_like_s3_delivery(data)
 
 
 def parse_file(

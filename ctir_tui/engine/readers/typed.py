@@ -150,15 +150,33 @@ class Record(msgspec.Struct):
 
 
 class Delivery(msgspec.Struct):
-    """``{"Records": [...]}``, decoded in one pass."""
+    """``{"Records": [...]}``, decoded in one pass.
+
+    The other wrappers a hand-made file may hold beside ``Records`` are skipped unread;
+    when one is there the file is read by the registry instead, which reads them all.
+    """
 
     Records: list[Record]
+    Events: msgspec.Raw = NO_RAW
+    logEvents: msgspec.Raw = NO_RAW
+    events: msgspec.Raw = NO_RAW
 
 
 class RawDelivery(msgspec.Struct):
     """``{"Records": [...]}`` with each record kept as its exact bytes."""
 
     Records: list[msgspec.Raw]
+    Events: msgspec.Raw = NO_RAW
+    logEvents: msgspec.Raw = NO_RAW
+    events: msgspec.Raw = NO_RAW
+
+
+def other_wrappers(delivery: Delivery | RawDelivery) -> bool:
+    """Whether a delivery also holds ``Events``, ``logEvents`` or ``events`` (not null)."""
+    return any(
+        len(raw) and bytes(raw).strip() != b"null"
+        for raw in (delivery.Events, delivery.logEvents, delivery.events)
+    )
 
 
 DELIVERY: Final = msgspec.json.Decoder(Delivery)
@@ -231,11 +249,13 @@ def delivery_elements(data: bytes) -> list[msgspec.Raw] | list[bytes] | None:
     reads what it can).
     """
     try:
-        return RAW_DELIVERY.decode(data).Records
+        delivery = RAW_DELIVERY.decode(data)
     except RecursionError:
         pass  # well formed, perhaps, but too deep for the decoder: split it without one
     except DECODE_ERRORS:
         return None
+    else:
+        return None if other_wrappers(delivery) else delivery.Records
     start = first_bracket(data)
     if start is None:
         return None
