@@ -11,8 +11,6 @@ sparse, and only the events that need it have their parameters or response decod
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -91,16 +89,6 @@ ISSUING: Final = frozenset(
     }
 )
 _CONSOLE: Final = "ConsoleLogin"
-#: Dense columns read straight from ``userIdentity``.
-_IDENTITY_FIELDS: Final = (
-    ("identity_type", "type"),
-    ("principal_id", "principalId"),
-    ("principal_arn", "arn"),
-    ("account_id", "accountId"),
-    ("access_key_id", "accessKeyId"),
-    ("user_name", "userName"),
-    ("invoked_by", "invokedBy"),
-)
 _NO_RULES: Final[tuple[Rule, ...]] = ()
 
 
@@ -264,73 +252,6 @@ class Columns:
         t_resources(_bytes(rec.resources))
         self.file_ids.append(file_id)
         self.rec_index.append(index)
-
-    def add_many(self, recs: Sequence[Record], file_id: int, indices: Sequence[int]) -> None:
-        """Append the rows of many records: the rows :meth:`add` gives, built column by column.
-
-        A comprehension per column costs a fraction of a method call per field per record.
-        Records of the rare forms (Insights, Datadog's ``network``/``http``) go through
-        :meth:`add`, as does every record of a slice holding one.
-        """
-        if any(r.insightDetails is not None or r.network is not None or r.http is not None
-               for r in recs):  # fmt: skip
-            for rec, index in zip(recs, indices, strict=True):
-                self.add(rec, file_id, index)
-            return
-        base = len(self.file_ids)
-        dense = self.dense
-        names = [r.eventName for r in recs]
-        dense["event_time"].extend(
-            [_time(r.eventTime if r.eventTime is not None else r.timestamp) for r in recs]
-        )
-        dense["event_name"].extend(names)
-        dense["event_source"].extend([r.eventSource for r in recs])
-        dense["region"].extend([r.awsRegion for r in recs])
-        dense["source_ip"].extend([r.sourceIPAddress for r in recs])
-        dense["user_agent"].extend([r.userAgent for r in recs])
-        uis = [r.userIdentity for r in recs]
-        for column, attr in _IDENTITY_FIELDS:
-            get = attrgetter(attr)
-            dense[column].extend([None if u is None else get(u) for u in uis])
-        ctxs = [None if u is None else u.sessionContext for u in uis]
-        issuers = [None if x is None else x.sessionIssuer for x in ctxs]
-        dense["issuer_type"].extend([None if i is None else i.type for i in issuers])
-        dense["issuer_arn"].extend([None if i is None else i.arn for i in issuers])
-        dense["issuer_name"].extend([None if i is None else i.userName for i in issuers])
-        attrs = [None if x is None else x.attributes for x in ctxs]
-        dense["mfa_authenticated"].extend(
-            [None if a is None else _text(a.mfaAuthenticated) for a in attrs]
-        )
-        dense["error_code"].extend([r.errorCode for r in recs])
-        dense["error_message"].extend([r.errorMessage for r in recs])
-        dense["read_only"].extend([_text(r.readOnly) for r in recs])
-        dense["event_type"].extend([r.eventType for r in recs])
-        dense["event_category"].extend([r.eventCategory for r in recs])
-        dense["event_id"].extend([r.eventID for r in recs])
-        dense["request_id"].extend([r.requestID for r in recs])
-        dense["recipient_account_id"].extend([r.recipientAccountId for r in recs])
-        for n, u in enumerate(uis):
-            if u is not None and u.onBehalfOf is not None:
-                self._put("on_behalf_of", base + n, u.onBehalfOf.userId)
-        for n, x in enumerate(ctxs):
-            if x is not None and x.sourceIdentity is not None:
-                self._put("source_identity", base + n, x.sourceIdentity)
-        special = {name for name in set(names) if name is not None and self._special(name)}
-        if special:
-            for n, name in enumerate(names):
-                if name in special:
-                    self._extras(recs[n], name, base + n)
-        for n, rec in enumerate(recs):
-            if rec.flags:
-                self._put("flags", base + n, ",".join(rec.flags))
-                self._put("notes", base + n, rec.notes)
-        texts = self.texts
-        texts["request_json"].extend([_bytes(r.requestParameters) for r in recs])
-        texts["response_json"].extend([_bytes(r.responseElements) for r in recs])
-        texts["additional_json"].extend([_bytes(r.additionalEventData) for r in recs])
-        texts["resources_json"].extend([_bytes(r.resources) for r in recs])
-        self.file_ids.extend([file_id] * len(recs))
-        self.rec_index.extend(indices)
 
     def _special(self, name: str) -> bool:
         """Whether an event name's rows need more than their fields (a response, targets)."""

@@ -182,17 +182,13 @@ def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects)
         if other_wrappers(delivery):
             return None
         records = delivery.Records
-        kept = [i for i, r in enumerate(records) if r.eventName is not None]
-        if len(kept) == len(records):
-            cols.add_many(records, file_id, kept)
-        else:
-            kept = []
-            for index, rec in enumerate(records):
-                if rec.eventName is None and rec.insightDetails is None:
-                    rejects.add(index, "not a CloudTrail record (no eventName)")
-                else:
-                    cols.add(rec, file_id, index)
-                    kept.append(index)
+        kept = []
+        for index, rec in enumerate(records):
+            if rec.eventName is None and rec.insightDetails is None:
+                rejects.add(index, "not a CloudTrail record (no eventName)")
+            else:
+                cols.add(rec, file_id, index)
+                kept.append(index)
         if cols.suspicious_keys(data, start):
             _flag_duplicates(cols, data, start, kept)
         return "s3-delivery"
