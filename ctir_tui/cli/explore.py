@@ -29,8 +29,8 @@ It reads S3 trail deliveries (.json.gz / .json), JSON arrays and JSON Lines,
 The evidence is never written to; caches live in {cache}.
 
 A sample incident ships with ctir: try  ctir {sample}
-Filters (every command): --principal --ip --since --until --event --tactic --errors
-                         --marked --tag
+Filters (every command): --principal --ip --since --until --event --tactic --text
+                         --errors --marked --tag
 More: ctir --help, ctir summary --help; in the explorer press ? for keys.
 """
 
