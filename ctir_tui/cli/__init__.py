@@ -15,14 +15,29 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ctir_tui import __version__
-from ctir_tui.cli import case, explore, export, matrix, sql, summary
+from ctir_tui.cli import (
+    case,
+    chain,
+    explore,
+    export,
+    first_seen,
+    matrix,
+    sql,
+    summary,
+    timeline,
+    top,
+    triage,
+)
 from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_early, err
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
 from ctir_tui.engine.pipeline.load import LoadCancelled
 
 #: The headless commands, by name.
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix, sql, case)}
+COMMANDS: dict[str, ModuleType] = {
+    m.NAME: m
+    for m in (summary, export, matrix, sql, case, triage, top, timeline, first_seen, chain)
+}
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from ctir_tui.engine.query.context import Context
 from ctir_tui.engine.query.marks import KEY_COLUMNS, LOCATOR, check_tag
 
 
-def _keyed(ctx: Context, keys: Collection[str]) -> pl.Expr:
+def keyed(ctx: Context, keys: Collection[str]) -> pl.Expr:
     """The event's key (:func:`mark_key_expr`) is one of ``keys``.
 
     Same test as ``mark_key_expr().is_in(keys)``, but without building a string per row:
@@ -77,7 +77,7 @@ class MarkedClause(Clause):
 
     def test(self, ctx: Context) -> pl.Expr:
         """The event's key is marked."""
-        return _keyed(ctx, ctx.case_marks(self.word).marked)
+        return keyed(ctx, ctx.case_marks(self.word).marked)
 
     def body(self) -> str:
         """``marked``."""
@@ -111,7 +111,7 @@ class TagClause(Clause):
         keys: set[str] = set()
         for tag in self.tags:
             keys |= case.tagged(tag)
-        return _keyed(ctx, keys)
+        return keyed(ctx, keys)
 
     def body(self) -> str:
         """``tag=A|B``."""

@@ -90,3 +90,41 @@ class TextSearch:
         if not found:
             return pl.Series("hits", [], dtype=pl.UInt64)
         return pl.concat(found).to_series().rename("hits").sort()
+
+
+def read_texts(store: TextStore, rows: pl.DataFrame) -> pl.DataFrame:
+    """The JSON texts of a few records (``rows`` holds their ``file_id`` and ``rec_index``).
+
+    Only the parts holding those files are read, each filtered on its own numbering so the
+    Parquet reader skips what it can; a part that vanished gives nothing.
+
+    Returns:
+        ``file_id``, ``rec_index`` and the text columns, one row per record found.
+    """
+    wanted = rows.select(
+        pl.col(c.FILE_ID).cast(pl.UInt32), pl.col(c.REC_INDEX).cast(pl.UInt32)
+    ).unique()
+    columns = [c.FILE_ID, c.REC_INDEX, *SEARCHED]
+    found = []
+    files = set(wanted.get_column(c.FILE_ID).to_list())
+    for part in list(store.parts):
+        local = {gid: i for i, gid in enumerate(part.ids) if gid in files}
+        if not local or not part.path.exists():
+            continue
+        lazy = pl.scan_parquet(part.path)
+        names = lazy.collect_schema().names()
+        texts = (
+            lazy.filter(pl.col(c.FILE_ID).is_in(list(local.values())))
+            .select(
+                pl.col(c.FILE_ID).replace_strict(
+                    {i: gid for gid, i in local.items()}, return_dtype=pl.UInt32
+                ),
+                pl.col(c.REC_INDEX).cast(pl.UInt32),
+                *(pl.col(n) if n in names else pl.lit(None, pl.String).alias(n) for n in SEARCHED),
+            )
+            .collect()
+        )
+        found.append(texts.join(wanted, on=[c.FILE_ID, c.REC_INDEX], how="semi"))
+    if not found:
+        return pl.DataFrame(schema={n: c.TEXT_SCHEMA[n] for n in columns})
+    return pl.concat(found)
