@@ -40,9 +40,11 @@ def run(ns: argparse.Namespace) -> int:
         raise UsageError(
             f"--kind must be one of {', '.join(KINDS)}" if bad else "-n must be 1 or more"
         )
+    # --principal chooses whose new values are shown; what is new is judged against everyone.
+    principal, ns.principal = ns.principal, None
     session = open_session(ns)
     view = command_view(ns, session)
-    found = first_seen(view, baseline(ns, session), kinds)
+    found = first_seen(view, baseline(ns, session), kinds, principal)
     if ns.json:
         print_json(found.to_json(ns.n))
         return 0

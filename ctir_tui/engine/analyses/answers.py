@@ -157,9 +157,14 @@ def _run_answer(
     keep: pl.Expr,
     base: Filters,
     aggs: Mapping[str, pl.Expr],
+    *,
+    numbered: bool = False,
 ) -> Answer:
-    """Rows of the runs of ``frame`` that pass ``keep``; the answer is their events."""
-    runs = _runs(frame, q)
+    """Rows of the runs of ``frame`` that pass ``keep``; the answer is their events.
+
+    ``numbered``: the frame already holds its runs (see :func:`_runs`).
+    """
+    runs = frame if numbered else _runs(frame, q)
     run_keys = [c.PRINCIPAL, "run"]
     table = (
         runs.group_by(run_keys)
@@ -202,32 +207,62 @@ def bursts_answer(q: Question, scope: Scope) -> Answer:
     return _run_answer(q, hits, pl.col("count") >= q.min_events, base, {})
 
 
+#: What recon reads of each discovery call.
+_RECON_COLUMNS: Final = (
+    c.TIME,
+    c.EVENT_ID,
+    c.SOURCE_FILE,
+    c.REC_INDEX,
+    c.EVENT_NAME,
+    c.EVENT_SOURCE,
+    c.PRINCIPAL,
+    c.IDENTITY_TYPE,
+    c.SOURCE_IP,
+    c.USER_AGENT,
+)
+
+
 def recon_answer(q: Question, scope: Scope) -> Answer:
     """Runs of discovery calls that look like mapping the account (see the table)."""
     # What the console calls while a person browses it is not that person's enumeration.
     skipped = [field_clause(c.SOURCE_IP, source, negate=True) for source in q.skip_sources]
     base = door(events_named(q.events), *skipped)
     service = pl.col(c.IDENTITY_TYPE).is_in(chains.SERVICES).fill_null(False)
-    view = scope.apply(base).filter(~service)
+    view = scope.apply(base, _RECON_COLUMNS).filter(~service)
     agents = view.get_column(c.USER_AGENT).unique().drop_nulls().cast(pl.String)
     tools = [a for a in agents.to_list() if any(t in a.lower() for t in q.agents)]
     name = pl.col(c.EVENT_NAME)
-    whoami = pl.col(c.TIME).filter(name == "GetCallerIdentity").min()
+    whoami = name == "GetCallerIdentity"
+    tool = pl.col(c.USER_AGENT).is_in(tools).fill_null(False)
+    # A run can only qualify with a GetCallerIdentity or a tool's call in it: the runs of
+    # the principals that made neither are never formed (most of a large trail).
+    suspects = view.filter(whoami | tool).get_column(c.PRINCIPAL).unique()
+    view = view.filter(pl.col(c.PRINCIPAL).is_in(suspects.implode()))
+    runs = _runs(view, q)
+    keys = [c.PRINCIPAL, "run"]
+    candidates = (
+        runs.group_by(keys)
+        .agg(whoami.any().alias("__whoami"), tool.any().alias("tool_agent"))
+        .filter(pl.col("__whoami") | pl.col("tool_agent"))
+        .select(*keys, "tool_agent")
+    )
+    view = runs.join(candidates, on=keys, how="semi")
+    first_whoami = pl.col(c.TIME).filter(whoami).min()
     minutes = (pl.col(c.TIME).max() - pl.col(c.TIME).min()).dt.total_seconds() / 60
     distinct = name.n_unique()
     aggs = {
         "distinct_calls": distinct,
         "services": pl.col(c.EVENT_SOURCE).n_unique(),
         "calls_per_minute": (distinct / pl.max_horizontal(minutes, pl.lit(1.0))).round(2),
-        # Distinct calls after the first GetCallerIdentity (null: the run has none).
-        "after_whoami": pl.when(whoami.is_not_null())
-        .then(name.filter(pl.col(c.TIME) > whoami).n_unique())
+        # Distinct calls after the first GetCallerIdentity (0: the run has none).
+        "after_whoami": pl.when(first_whoami.is_not_null())
+        .then(name.filter(pl.col(c.TIME) > first_whoami).n_unique())
         .otherwise(pl.lit(0, dtype=pl.UInt32)),
-        "tool_agent": pl.col(c.USER_AGENT).is_in(tools).any(),
+        "tool_agent": tool.any(),
     }
     fast = pl.col("calls_per_minute") >= q.min_rate
     keep = pl.col("tool_agent") | (fast & (pl.col("after_whoami") >= q.min_names_after_whoami))
-    return _run_answer(q, view, keep, base, aggs)
+    return _run_answer(q, view, keep, base, aggs, numbered=True)
 
 
 def new_regions_answer(q: Question, scope: Scope) -> Answer:

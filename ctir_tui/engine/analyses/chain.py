@@ -310,12 +310,13 @@ def start_nodes(
             _s(c.PRINCIPAL).alias(c.PRINCIPAL), _s(c.ACCESS_KEY_ID).alias(c.ACCESS_KEY_ID)
         )
         users = graph_.nodes.filter(pl.col(c.ACCESS_KEY_ID) == wanted).select(_NODE)
-        found = graph_.nodes.join(
-            issuers.unique(), on=[c.PRINCIPAL, c.ACCESS_KEY_ID], nulls_equal=True
-        )
-        return sorted(
-            set(users.get_column(_NODE).to_list()) | set(found.get_column(_NODE).to_list())
-        )
+        # Who issued it, unless an AWS service did (it issues every instance's key).
+        linkable = graph_.nodes.filter(~pl.col(c.IDENTITY_TYPE).is_in(SERVICES).fill_null(False))
+        found = linkable.join(issuers.unique(), on=[c.PRINCIPAL, c.ACCESS_KEY_ID], nulls_equal=True)
+        # The nodes that used the key; the one that issued it when none did (a key handed
+        # out and never used still has a chain behind it).
+        using = users.get_column(_NODE).to_list()
+        return sorted(using or found.get_column(_NODE).to_list())
     if principal is None:
         return []
     matched = Filters((PrincipalClause.from_text(principal),)).apply(view)

@@ -41,6 +41,7 @@ KINDS: Final[dict[str, str]] = {
 #: agent's new version, which says more than a call never made before.
 WEIGHTS: Final[dict[str, float]] = {"ip": 1.0, "region": 1.0, "agent": 0.75, "event": 0.5}
 ACTOR: Final = "actor"
+_ROW: Final = "__row"
 #: Identity types whose calls are not a person's or a workload's own.
 SERVICE_TYPES: Final = ("AWSService",)
 
@@ -214,6 +215,7 @@ def first_seen(
     view: pl.DataFrame,
     baseline_until: datetime | None = None,
     kinds: Sequence[str] = tuple(KINDS),
+    principal: str | None = None,
 ) -> FirstSeen:
     """The values each actor of ``view`` used for the first time after the baseline.
 
@@ -221,6 +223,8 @@ def first_seen(
         view: Any filtered view.
         baseline_until: The end of the baseline (None: the middle of the time range).
         kinds: Which of :data:`KINDS` to look at.
+        principal: Keep only the actors holding this text (case-insensitive); the baseline
+            and what is "new to all" still come from the whole view.
 
     Returns:
         Every new value, most telling first (see the module's documentation).
@@ -262,44 +266,63 @@ def first_seen(
     # plan each, collected together (Polars runs them side by side).
     if not base.get_column(c.TIME).is_sorted():
         base = base.sort(c.TIME)
+    base = base.with_row_index(_ROW)
+    split = base.get_column(c.TIME).search_sorted(baseline, side="right")
+    before, after = base.head(split).lazy(), base.slice(split).lazy()
+
     plans = []
     for kind in kinds:
         column = KINDS[kind]
-        # Per actor and raw value first (few pairs), then per value as compared (an agent
-        # without the command it names: aws-cli writes one agent per command).
-        pairs = (
-            base.lazy()
-            .filter(pl.col(column).is_not_null())
+        # What the baseline holds needs only to be known, not counted: the distinct pairs.
+        # After it, each pair's first and last use, events, and first event's key. Values
+        # are compared as _compared makes them (an agent without the command it names).
+        known = (
+            before.filter(pl.col(column).is_not_null())
+            .select(ACTOR, column)
+            .unique()
+            .select(
+                pl.col(ACTOR).cast(pl.String),
+                _compared(kind, pl.col(column).cast(pl.String)).alias("value"),
+            )
+            .unique()
+        )
+        # The first event is kept as its row number (cheap to carry); its key is read for
+        # the few pairs that turn out new.
+        later = (
+            after.filter(pl.col(column).is_not_null())
             .group_by(ACTOR, column)
             .agg(
                 pl.col(c.TIME).first().alias("first"),
                 pl.col(c.TIME).last().alias("last"),
                 pl.len().alias("count"),
-                pl.col(c.EVENT_ID).first().alias("__id"),
-                pl.col(c.SOURCE_FILE).first(),
-                pl.col(c.REC_INDEX).first(),
+                pl.col(_ROW).first(),
             )
             .with_columns(
                 pl.col(ACTOR).cast(pl.String),
                 pl.col(column).cast(pl.String).alias("raw"),
-                pl.coalesce(pl.col("__id"), _locator()).alias("first_key"),
             )
             .with_columns(_compared(kind, pl.col("raw")).alias("value"))
-            .group_by(ACTOR, "value")
-            .agg(
+        )
+        if kind == "agent":  # several agents may compare as one: gather them
+            later = later.group_by(ACTOR, "value").agg(
                 pl.col("first").min(),
                 pl.col("last").max(),
                 pl.col("count").sum(),
-                pl.col("first_key").sort_by("first").first(),
+                pl.col(_ROW).min(),  # rows are in time order: the smallest is the first
                 pl.col("raw").unique().sort().alias("raws"),
             )
+        else:
+            later = later.with_columns(pl.concat_list("raw").alias("raws"))
+        fresh = later.join(known, on=[ACTOR, "value"], how="anti")
+        users = (
+            pl.concat([known, later.select(ACTOR, "value")])
+            .group_by("value")
+            .agg(pl.col(ACTOR).n_unique().alias("users"))
         )
-        users = pairs.group_by("value").agg(
-            pl.col(ACTOR).n_unique().alias("users"), pl.col("first").min().alias("value_first")
-        )
+        seen = known.select("value").unique().with_columns(pl.lit(False).alias("new_to_all"))
         plans.append(
-            pairs.filter(pl.col("first") > baseline)
-            .join(users, on="value")
+            fresh.join(users, on="value")
+            .join(seen, on="value", how="left")
             .select(
                 ACTOR,
                 pl.lit(kind).alias("kind"),
@@ -309,12 +332,22 @@ def first_seen(
                 "last",
                 "count",
                 "users",
-                (pl.col("value_first") > baseline).alias("new_to_all"),
-                "first_key",
+                pl.col("new_to_all").fill_null(True),
+                _ROW,
             )
         )
     found = pl.collect_all(plans)
     table = pl.concat(found)
+    # The key of each new pair's first event, read from its row.
+    rows = table.get_column(_ROW)
+    first = base.select(c.EVENT_ID, c.SOURCE_FILE, c.REC_INDEX)[rows]
+    table = table.drop(_ROW).with_columns(
+        first.select(pl.coalesce(pl.col(c.EVENT_ID), _locator()).alias("first_key")).to_series()
+    )
+    if principal is not None:
+        wanted = principal.strip().lower()
+        table = table.filter(pl.col(ACTOR).str.to_lowercase().str.contains(wanted, literal=True))
+        actors = actors.filter(pl.col(ACTOR).str.to_lowercase().str.contains(wanted, literal=True))
     if not table.height:
         return FirstSeen(baseline, start, end, actors.height, _new(actors, baseline), _EMPTY)
     table = (

@@ -6,6 +6,7 @@ view's graph of sessions, its first-seen values, its timeline) is done once, on 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -63,10 +64,10 @@ class Scope:
     baseline_until: datetime | None = None
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def apply(self, filters: Filters) -> pl.DataFrame:
-        """The events of the view that pass ``filters``, with the columns answers read
+    def apply(self, filters: Filters, columns: Sequence[str] = ANSWER_COLUMNS) -> pl.DataFrame:
+        """The events of the view that pass ``filters``, with the ``columns`` answers read
         (a narrower copy is much cheaper than the whole frame's)."""
-        columns = [name for name in ANSWER_COLUMNS if name in self.view.schema]
+        columns = [name for name in columns if name in self.view.schema]
         if not filters.clauses:
             return self.view.select(columns)
         expr = filters.to_expr(self.view)
