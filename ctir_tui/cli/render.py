@@ -50,7 +50,7 @@ def cell(value: Any, limit: int = 300) -> str:
 
 def line(text: str, cols: int) -> str:
     """``text`` (already inert) cut to ``cols`` cells."""
-    return fit(text, cols, pad=False)
+    return fit(text.rstrip(), cols, pad=False)
 
 
 def table(

@@ -89,6 +89,15 @@ def test_ranking_and_doors(trail: Session) -> None:
     eve = [r for r in rows if "eve" in r.actor]
     assert eve
     assert all(r.new_actor for r in eve)
+    # New to eve, not to everyone: the app role's sessions used that agent and that call
+    # before the baseline; nobody had used the address.
+    novel = {(r.kind, r.value): r.new_to_all for r in eve}
+    assert novel == {
+        ("ip", "203.0.113.66"): True,
+        ("event", "ListUsers"): False,
+        ("region", "us-east-1"): False,
+        ("agent", "aws-cli/2.15.0"): False,
+    }
     for row in rows:
         assert trail.view(row.door).height == row.count, row
     assert found.first_keys() == ["e4", "e5", "e7", "e8"]

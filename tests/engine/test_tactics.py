@@ -496,3 +496,24 @@ def test_real_data_seed_counts(mapping: Mapping) -> None:
     assert cells["GetCallerIdentity"] == 15
     assert cells["DescribeInstances"] == 20
     assert cells["StartInstance"] == 0
+
+
+def test_a_tactic_filter_takes_any_of_its_names() -> None:
+    from ctir_tui.engine.query.filters import Filters
+    from ctir_tui.engine.query.language import parse_filter
+    from ctir_tui.engine.session import Session
+    from tests.conftest import SAMPLE_LOGS
+
+    session = Session.open([SAMPLE_LOGS])
+
+    def names(word: str, *, extended: bool) -> set[str]:
+        view = session.view(Filters((parse_filter(f"tactic {word}"),)), extended=extended)
+        return {str(n) for n in view.get_column("event_name").to_list()}
+
+    # The seed column names the cheatsheet's tactic; v19's name finds it too.
+    assert names("stealth", extended=False) == names("Defense Evasion", extended=False)
+    assert "StopLogging" in names("stealth", extended=False)
+    # v18's Defense Evasion stands for both of v19's tactics in the extended mapping.
+    both = names("stealth", extended=True) | names("defense impairment", extended=True)
+    assert names("defense evasion", extended=True) == both
+    assert names("defense impairment", extended=True) < both
