@@ -84,6 +84,19 @@ def inert(value: object, *, limit: int | None = MAX_SHOWN, single_line: bool = T
     return text
 
 
+def pasteable(text: str, *, json: bool = False) -> str:
+    """Text for the clipboard that does nothing but appear when pasted.
+
+    Pasting is typing: an escape (a bracketed-paste end, ``\x1b[201~``) or a newline in a
+    copied value would run what follows in the shell. Controls, bidi marks and line
+    breaks are written as escapes. JSON keeps its line breaks (they are whitespace there)
+    and escapes the rest as ``\\uXXXX``, so it stays the same JSON.
+    """
+    if json:
+        return inert(json_safe(text), limit=None, single_line=False)
+    return inert(text, limit=None, single_line=True)
+
+
 @lru_cache(maxsize=4096)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char):

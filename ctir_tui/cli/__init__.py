@@ -1,8 +1,9 @@
 """Command line: ``ctir PATH...`` opens the explorer; the commands answer without it.
 
 Exit codes: 0 the load succeeded (even with bad files: they are in the report); 1 a path does
-not exist or nothing could be read; 2 bad usage or an unparseable filter; 3 an internal
-error, which writes a crash report and says where (never a traceback); 130 cancelled.
+not exist, nothing could be read, or the evidence changed while it was read back; 2 bad
+usage or an unparseable filter; 3 an internal error, which writes a crash report and says
+where (never a traceback); 130 cancelled; 129 and 143 a hang-up (SIGHUP) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
@@ -22,6 +25,7 @@ from ctir_tui.cli import (
     export,
     first_seen,
     matrix,
+    sigma,
     sql,
     summary,
     timeline,
@@ -32,11 +36,12 @@ from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_ea
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
 from ctir_tui.engine.pipeline.load import LoadCancelled
+from ctir_tui.engine.pipeline.raw import EvidenceChanged
 
 #: The headless commands, by name.
 COMMANDS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (summary, export, matrix, sql, case, triage, top, timeline, first_seen, chain)
+    for m in (summary, export, matrix, sql, case, sigma, triage, top, timeline, first_seen, chain)
 }
 
 
@@ -62,8 +67,34 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+class HangUp(Exception):
+    """The terminal hung up (SIGHUP) or ctir was asked to stop (SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _hang_up(signum: int, _frame: object) -> None:
+    raise HangUp(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ctir`` command."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    # Unwind instead of dying where we stand: worker processes are stopped and scratch
+    # folders removed on the way out (the explorer installs its own handler meanwhile).
+    signals = (signal.SIGHUP, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, _hang_up) for signum in signals}
+    try:
+        return _main(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args and args[0] in COMMANDS else None
     try:
@@ -80,9 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingPathError as exc:
         err(str(exc))
         return 1
+    except EvidenceChanged as exc:  # read back for export or a bundle: never show other data
+        err(f"stopped: {exc}; run the command again to read the evidence as it is now")
+        return 1
     except (KeyboardInterrupt, LoadCancelled):
         err("cancelled")
         return 130
+    except HangUp as exc:
+        with contextlib.suppress(OSError):
+            err("stopped by a signal")
+        return 128 + exc.signum
     except BrokenPipeError:
         # `ctir export ... | head`: the reader left; that is not an error.
         with contextlib.suppress(OSError):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+import orjson
 import polars as pl
 
 from ctir_tui.cli.options import add_filter_options, filters_from_args
@@ -21,7 +22,7 @@ from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.model import Mapping
-from ctir_tui.text import inert
+from ctir_tui.text import inert, json_safe
 
 #: Most failed or skipped files named when nothing could be read.
 NAMED_PROBLEMS = 10
@@ -73,9 +74,14 @@ def open_session(ns: argparse.Namespace, mapping: Mapping | None = None) -> Sess
     report = session.report
     if report.count("read") == 0:
         failed, skipped = report.count("failed"), report.count("skipped")
-        err(f"nothing could be read: {failed} failed, {skipped} skipped")
+        err(f"nothing could be read: {failed:,} failed, {skipped:,} skipped")
         for f in report.files[:NAMED_PROBLEMS]:
             err(f"  {f.status}: {f.path}: {f.reason}")
+        if len(report.files) > NAMED_PROBLEMS:
+            err(f"  and {len(report.files) - NAMED_PROBLEMS:,} more")
+        if getattr(ns, "json", False):  # a script reading stdout gets the whole report
+            out = {"error": "nothing could be read", "report": report.to_json()}
+            print(json_safe(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()))
         raise SystemExit(1)
     return session
 

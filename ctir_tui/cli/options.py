@@ -15,7 +15,7 @@ from ctir_tui.engine.query import language
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FilterError, shown
-from ctir_tui.engine.times import is_duration, parse_point
+from ctir_tui.engine.times import is_duration, parse_point, shift
 
 #: Flag -> (metavar, help) for the options that take one value; the word is the flag's name.
 _VALUED: Final = {
@@ -66,6 +66,15 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         "--marked", action="store_true", help="only the events marked in the case of these paths"
     )
     group.add_argument(
+        "--flagged",
+        metavar="NAME",
+        nargs="?",
+        const="",
+        default=None,
+        help="only records the loader flagged as suspicious (duplicate keys, conflicting "
+        "copies, odd identities, bad times...); NAME picks one flag (see summary)",
+    )
+    group.add_argument(
         "--tag",
         metavar="WORD",
         action="append",
@@ -78,7 +87,7 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 def _check_order(since: str, until: str, newest: datetime | None) -> None:
     start = parse_point(since, newest, "--since")[0]
     end, bare_date = parse_point(until, newest, "--until")
-    if start > (end + timedelta(days=1) if bare_date else end):
+    if start > (shift(end, timedelta(days=1)) if bare_date else end):
         raise FilterError(f"--since {shown(since)} is after --until {shown(until)}")
 
 
@@ -123,6 +132,9 @@ def filters_from_args(
         clauses.append(language.make("errors"))
     if getattr(ns, "marked", False):
         clauses.append(language.make("marked"))
+    flagged = getattr(ns, "flagged", None)
+    if flagged is not None:
+        clauses.append(language.make("flagged", flagged, what="--flagged"))
     tags = getattr(ns, "tag", None) or []
     if tags:
         clauses.append(language.make("tag", ",".join(tags), what="--tag"))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import textwrap
 from typing import Any
 
 import orjson
 
 from ctir_tui.cli.common import command_view, open_session
 from ctir_tui.engine.analyses.summary import summarize
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.tactics.matrix import tactic_counts
 from ctir_tui.text import inert, json_safe
 
@@ -41,12 +44,21 @@ def render_summary(data: dict[str, Any]) -> str:
     first, last = data["time_range"]["first"], data["time_range"]["last"]
     lines = [
         f"events      {data['events']:,} shown of {data['loaded']:,} loaded "
-        f"({data['duplicates']:,} duplicates dropped, {data['rejected']:,} records rejected)",
+        f"({plural(data['duplicates'], 'duplicate')} dropped, "
+        f"{plural(data['rejected'], 'record')} rejected)",
         f"files       {files['read']:,} read, {files['skipped']:,} skipped, "
         f"{files['failed']:,} failed ({files['from_cache']:,} from cache)",
         f"time        {first or '-'}  ->  {last or '-'}"
         + (f"   ({data['no_time']:,} without a time)" if data["no_time"] else ""),
         f"errors      {data['errors']:,} failed calls; {data['read_only']:,} read-only events",
+        f"flagged     {plural(data['flagged'], 'suspicious record')}"
+        + (" (filter: flagged NAME)" if data["flags"] else ""),
+        *textwrap.wrap(
+            ", ".join(f"{n:,} {inert(f)}" for f, n in data["flags"].items()),
+            width=max(40, shutil.get_terminal_size().columns - 1),
+            initial_indent=" " * 12,
+            subsequent_indent=" " * 12,
+        ),
         "accounts    " + ", ".join(f"{inert(a)} ({n:,})" for a, n in data["accounts"][:8]),
         "regions     " + ", ".join(f"{inert(r)} ({n:,})" for r, n in data["regions"][:8]),
         "",

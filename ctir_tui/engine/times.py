@@ -122,10 +122,23 @@ def parse_user_time(text: str, *, newest: datetime | None, what: str = "time") -
     return parse_point(text, newest, what)[0]
 
 
+#: The first and last moments a time filter can name.
+EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+LATEST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def shift(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held at the first or last representable moment, never past."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return LATEST if delta > timedelta(0) else EARLIEST
+
+
 def format_time(moment: datetime) -> str:
     """The canonical, compact UTC form: ``2026-01-02T00:00Z`` (seconds only when set)."""
     moment = as_utc(moment)
-    out = moment.strftime("%Y-%m-%dT%H:%M")
+    out = f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M")  # %Y drops zeros before 1000
     if moment.second or moment.microsecond:
         out += moment.strftime(":%S")
     if moment.microsecond:

@@ -7,7 +7,10 @@ handed to the command line, which writes a crash report and says where it is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -82,6 +85,12 @@ class CtirApp(App[int]):
         return text or None
 
     def on_mount(self) -> None:
+        # A dropped SSH session (SIGHUP) or a kill (SIGTERM) ends ctir like q does: the
+        # load is cancelled and its worker processes stopped, nothing is left running.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._hang_up, signum)
         settings = self.config.settings
         if self.keymap:
             self.set_keymap(self.keymap)
@@ -105,7 +114,9 @@ class CtirApp(App[int]):
 
     # --- loading ----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    # A load that fails unexpectedly ends the app as a crash (a report, exit 3): the user
+    # must never be left at a progress bar that no longer moves.
+    @work(thread=True, exclusive=True, exit_on_error=True, group="load")
     def _load(self) -> None:
         def progress(report: Progress) -> None:
             now = time.monotonic()
@@ -140,6 +151,10 @@ class CtirApp(App[int]):
         main = self.main
         if main is not None:
             main.loaded(message.session)
+
+    def _hang_up(self, signum: int) -> None:
+        self.cancel_load.set()
+        self.exit(128 + signum)
 
     async def action_quit(self) -> None:
         """Quit, cancelling a load in progress."""

@@ -9,6 +9,9 @@ theme = "ansi-dark"          # any Textual theme; ansi-dark/ansi-light suit 16-c
 [keys]                       # binding id = "key[,key...]", ids are listed by ? in the app
 "pivot.principal" = "P"
 "list.down" = "j,down,ctrl+n"
+
+[sigma]                      # ctir sigma without --rules reads these (default: ctir's own)
+rules = ["~/sigma/rules/cloud/aws"]
 ```
 
 A broken file never stops ctir: the problem is reported (file and line) and defaults apply.
@@ -31,6 +34,8 @@ class Settings:
 
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    #: Rule files or folders for ``ctir sigma`` (``[sigma] rules``), ``~`` expanded.
+    sigma_rules: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -63,6 +68,12 @@ def load_settings(path: Path | None = None) -> Settings:
             settings.keymap[binding_id] = value
         else:
             settings.warnings.append(f"{path}: keys.{binding_id} must be a non-empty string")
+    sigma = data.pop("sigma", {})
+    rules = sigma.get("rules", []) if isinstance(sigma, dict) else None
+    if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+        settings.warnings.append(f"{path}: [sigma] rules must be a list of paths")
+    else:
+        settings.sigma_rules = [str(Path(r).expanduser()) for r in rules]
     for unknown in data:
         settings.warnings.append(f"{path}: unknown setting {unknown!r} ignored")
     return settings

@@ -40,6 +40,19 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
 }
 
 
+#: Tabular fixtures (their own tests are in test_tables.py) -> the shape named.
+TABLE_FIXTURES: dict[str, str] = {
+    "athena-results.csv": "athena-csv",
+    "athena-unload.parquet": "athena-parquet",
+    "lake-results.csv": "lake-csv",
+    "lake-query-results.json": "lake-json",
+    "ocsf-1.1.jsonl": "ocsf-json",
+    "ocsf-rc2.json": "ocsf-json",
+    "ocsf-1.1.parquet": "ocsf-parquet",
+    "event-history.csv": "event-history-csv",
+}
+
+
 def read(name: str, *, want_raw: bool = False) -> Parsed:
     data = (FIXTURES / name).read_bytes()
     if name.endswith(".gz"):
@@ -77,7 +90,7 @@ def test_each_record_comes_with_its_original_text(name: str) -> None:
 
 def test_every_reader_has_a_fixture_that_it_reads() -> None:
     read_by: dict[str, str] = {}
-    for name in [*EXPECTED, "digest.json"]:
+    for name in [*EXPECTED, "digest.json", *TABLE_FIXTURES]:
         data = (FIXTURES / name).read_bytes()
         if name.endswith(".gz"):
             data = gzip.decompress(data)
@@ -117,3 +130,34 @@ def test_cloudwatch_envelope_time_fills_a_record_without_one() -> None:
     assert second is not None
     assert "eventTime" not in second
     assert second["@timestamp"] == "2026-03-01T10:00:15.000000Z"
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_FIXTURES))
+def test_each_table_shape_is_recognised(name: str) -> None:
+    parsed = read(name)
+    assert parsed.shape == TABLE_FIXTURES[name]
+    assert parsed.table is not None
+    assert parsed.error is None
+
+
+#: The reader that reads each fixture first, as before the tabular shapes were added.
+FIRST_READER: dict[str, str] = {
+    "s3-delivery.json": "S3DeliveryReader",
+    "lookup-events.json": "LookupEventsReader",
+    "json-array.json": "JsonArrayReader",
+    "json-lines.jsonl": "JsonLinesReader",
+    "single-record.json": "SingleRecordReader",
+    "cloudwatch-filter-log-events.json": "CloudWatchFilterReader",
+    "cloudwatch-subscription.json.gz": "CloudWatchSubscriptionReader",
+    "cloudwatch-export-lines.txt": "CloudWatchExportLinesReader",
+    "digest.json": "DigestReader",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_READER))
+def test_no_existing_fixture_changes_reader(name: str) -> None:
+    data = (FIXTURES / name).read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    first = next(r for r in candidates(data[:HEAD].lstrip()) if r.read(data, want_raw=False))
+    assert type(first).__name__ == FIRST_READER[name]

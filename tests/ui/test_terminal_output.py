@@ -171,3 +171,34 @@ def test_a_crash_restores_the_terminal_and_writes_a_report(tmp_path: Path) -> No
     assert "boom" in text
     # The terminal was given back: the alternate screen was left.
     assert out.rfind(b"\x1b[?1049l") > out.rfind(b"\x1b[?1049h")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+
+
+@pytest.mark.parametrize("leave", ["q", "ctrl+c", "SIGHUP", "SIGTERM"])
+def test_every_way_out_ends_the_process_even_beside_a_fifo(tmp_path: Path, leave: str) -> None:
+    folder = tmp_path / "logs"
+    write_s3(folder / "a.json.gz", [record(1), record(2), record(3)])
+    os.mkfifo(folder / "pipe.json")  # once, reading it hung the load and kept q from exiting
+    term = Terminal([sys.executable, "-m", "ctir_tui", str(folder)], 80, 24, _env(tmp_path))
+    try:
+        assert term.read_until(b"of 3 events"), term.output[-2000:]
+        if leave == "q":
+            term.send("q")
+        elif leave == "ctrl+c":
+            term.send("\x03")
+        else:
+            os.kill(term.pid, getattr(signal, leave))
+    finally:
+        code = term.close()
+    expected = {"q": 0, "ctrl+c": 0, "SIGHUP": 129, "SIGTERM": 143}[leave]
+    assert code == expected, bytes(term.output[-2000:])
+    assert b"Traceback" not in term.output

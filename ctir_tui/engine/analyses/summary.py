@@ -31,6 +31,18 @@ def top_values(frame: pl.DataFrame, column: str, n: int = TOP_N) -> list[list[An
     return [[value, count] for value, count in counts.iter_rows()]
 
 
+def flag_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """How many events of ``frame`` carry each suspicion flag, most frequent first."""
+    flags = frame.get_column(c.FLAGS).drop_nulls().cast(pl.String)
+    if flags.is_empty():
+        return {}
+    counts = flags.str.split(",").explode().value_counts(sort=True, name="n")
+    return {
+        str(flag): int(n)
+        for flag, n in counts.sort(["n", c.FLAGS], descending=[True, False]).iter_rows()
+    }
+
+
 def summarize(frame: pl.DataFrame, report: LoadReport, tactics: dict[str, int]) -> dict[str, Any]:
     """Build the summary object of a (possibly filtered) frame.
 
@@ -58,6 +70,9 @@ def summarize(frame: pl.DataFrame, report: LoadReport, tactics: dict[str, int]) 
         "skipped": report_json["skipped"],
         "salvaged": report_json["salvaged"],
         "rejected_records": report_json["rejected_records"],
+        "conflicts": report.conflicts,
+        "flagged": frame.get_column(c.FLAGS).is_not_null().sum(),
+        "flags": flag_counts(frame),
         "time_range": {"first": iso_z(times[0]), "last": iso_z(times[1])},
         "accounts": top_values(frame, c.RECIPIENT_ACCOUNT_ID, 50),
         "regions": top_values(frame, c.REGION, 50),

@@ -36,7 +36,7 @@ from ctir_tui.engine.pipeline.texts import TextPart
 from ctir_tui.engine.schema import EVENT_SCHEMA, FILE_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT: Final = 5
+CACHE_FORMAT: Final = 6
 _FINGERPRINT: Final = (
     f"{CACHE_FORMAT}:{__version__}:{pl.__version__}:"
     + hashlib.sha256(

@@ -99,5 +99,9 @@ def drop_duplicates(
     report.loaded = frame.height
     report.no_time = frame.get_column(c.TIME).null_count()
     report.bad_time = int(frame.get_column(c.TIME_TEXT).is_not_null().sum())
-    report.flagged = int(frame.get_column(c.FLAGS).is_not_null().sum())
+    flags = frame.get_column(c.FLAGS).drop_nulls().cast(pl.String)
+    report.flagged = flags.len()
+    counts = flags.str.split(",").explode().value_counts(name="n")
+    ranked = counts.sort(["n", c.FLAGS], descending=[True, False]).iter_rows()
+    report.flags = {str(flag): int(n) for flag, n in ranked} if report.flagged else {}
     return frame

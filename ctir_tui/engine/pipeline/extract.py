@@ -10,6 +10,8 @@ sparse, and only the events that need it have their parameters or response decod
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any, Final
 
 import msgspec
@@ -120,10 +122,30 @@ def _text(value: Any) -> str | None:
     return None if value is None else value if value.__class__ is str else str(value)
 
 
-class Columns:
-    """Column lists for the rows of one batch of files, and their text-store rows."""
+#: Rows held as Python lists before they are turned into columns (a huge file is read in
+#: slices: its rows would otherwise cost ~2 KB each as Python strings).
+SPILL_ROWS: Final = 65_536
 
-    def __init__(self) -> None:
+
+class Columns:
+    """Column lists for the rows of one batch of files, and their text-store rows.
+
+    Rows are numbered across the whole batch. :meth:`spill` turns the rows held so far into
+    column chunks (and writes their texts to ``spill_dir``), so memory stays bounded by a
+    slice, not by the size of a file.
+    """
+
+    def __init__(self, spill_dir: Path | None = None) -> None:
+        self._spill_dir = spill_dir
+        #: Rows already spilled; the lists below hold the rows after them.
+        self._offset = 0
+        self._chunks: list[tuple[int, pl.DataFrame]] = []
+        self._text_chunks: list[tuple[int, pl.DataFrame | Path]] = []
+        self._reset()
+        self._table = table()
+        self._rules: dict[str, tuple[Rule, ...]] = {}
+
+    def _reset(self) -> None:
         self.dense: dict[str, list[str | None]] = {name: [] for name in DENSE}
         self.sparse: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in SPARSE}
         self.texts: dict[str, list[bytes | None]] = {name: [] for name in TEXT_COLUMNS}
@@ -133,11 +155,25 @@ class Columns:
         self._text_appends = tuple(self.texts[name].append for name in TEXT_COLUMNS)
         #: Flags found after a row was added: (row, flag, note).
         self.flagged: list[tuple[int, str, str]] = []
-        self._table = table()
-        self._rules: dict[str, tuple[Rule, ...]] = {}
 
     def __len__(self) -> int:
-        return len(self.file_ids)
+        return self._offset + len(self.file_ids)
+
+    def spill(self, at_least: int = SPILL_ROWS) -> None:
+        """Turn the rows held as lists into column chunks, when there are ``at_least``.
+
+        Call it only where no row before it will be flagged or checked again (between
+        files, or between slices of one file).
+        """
+        held = len(self.file_ids)
+        if not held or held < at_least:
+            return
+        main, texts = self._build()
+        first = self._offset
+        self._chunks.append((first, main))
+        self._text_chunks.append((first, self._spill_texts(first, texts)))
+        self._offset += held
+        self._reset()
 
     def _put(self, name: str, row: int, value: str | None) -> None:
         if value is not None:
@@ -246,8 +282,36 @@ class Columns:
         """Add a suspicion flag and its note to a row already added."""
         self.flagged.append((row, flag, note))
 
+    def _spill_texts(self, first: int, texts: pl.DataFrame) -> pl.DataFrame | Path:
+        """Write a chunk's texts to the spill folder; kept in memory if it cannot be."""
+        if self._spill_dir is None or not texts.height:
+            return texts
+        path = self._spill_dir / f"texts-{first}-{uuid.uuid4().hex[:8]}.parquet"
+        try:
+            self._spill_dir.mkdir(parents=True, exist_ok=True)
+            _storable(texts).write_parquet(path, compression="lz4", statistics=False)
+        except OSError:
+            return texts
+        return path
+
     def truncate(self, length: int) -> None:
         """Drop the rows added after the first ``length`` (a file that failed part-way)."""
+        if length < self._offset:  # into the spilled chunks: cut them, drop the lists
+            self._chunks = [
+                (first, chunk.head(length - first))
+                for first, chunk in self._chunks
+                if first < length
+            ]
+            kept: list[tuple[int, pl.DataFrame | Path]] = []
+            for first, texts in self._text_chunks:
+                if first < length:
+                    frame = pl.read_parquet(texts) if isinstance(texts, Path) else texts
+                    kept.append((first, frame.head(length - first)))
+            self._text_chunks = kept
+            self._offset = length
+            self._reset()
+            return
+        length -= self._offset
         for dense in self.dense.values():
             del dense[length:]
         for text in self.texts.values():
@@ -266,16 +330,35 @@ class Columns:
         Only what happened (eventName) and where from (sourceIPAddress) are counted: each
         key costs a pass over the bytes. A key spelt with ``\\u`` escapes is not counted.
         """
-        rows = len(self) - start
+        start -= self._offset
+        if start < 0:
+            raise ValueError("the rows to check were spilled already")
+        rows = len(self.file_ids) - start
         for key, column in CHECKED_KEYS:
             held = rows - self.dense[column][start:].count(None)
             if data.count(key) > held:
                 return True
         return False
 
-    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The batch as (main text columns, text store columns), keyed by file and record."""
-        height = len(self)
+    def frames(self) -> tuple[pl.DataFrame, pl.LazyFrame]:
+        """The batch as (main text columns, text store columns), keyed by file and record.
+
+        The text store columns are lazy: spilled chunks are read back only when written.
+        """
+        main, texts = self._build()
+        if not self._chunks:
+            return main, _storable(texts).lazy()
+        mains = [chunk for _first, chunk in self._chunks]
+        parts = [
+            pl.scan_parquet(t) if isinstance(t, Path) else _storable(t).lazy()
+            for _first, t in self._text_chunks
+        ]
+        return pl.concat([*mains, main], rechunk=False), pl.concat(
+            [*parts, _storable(texts).lazy()]
+        )
+
+    def _build(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        height = len(self.file_ids)
 
         def keys() -> dict[str, pl.Series]:
             return {
@@ -305,11 +388,18 @@ class Columns:
             merged = dict(zip(rows, values, strict=True))
             sep = "," if name == "flags" else "; "
             for item in self.flagged:
-                row, text = item[0], str(item[position])
+                row, text = item[0] - self._offset, str(item[position])
+                if row < 0:
+                    raise ValueError("a flag for a row spilled already")
                 merged[row] = f"{merged[row]}{sep}{text}" if row in merged else text
             ordered = sorted(merged.items())
             self.sparse[name] = ([r for r, _ in ordered], [v for _, v in ordered])
         self.flagged = []
+
+
+def _storable(texts: pl.DataFrame) -> pl.DataFrame:
+    """Text-store rows as written to Parquet: the texts as strings (UTF-8 already)."""
+    return texts.with_columns(pl.exclude(FILE_ID, REC_INDEX).cast(pl.String, strict=False))
 
 
 _RESOURCE: Final = pl.List(pl.Struct({"ARN": pl.String, "arn": pl.String}))

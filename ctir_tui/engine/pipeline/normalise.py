@@ -145,11 +145,19 @@ def normalise(raw: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
         .join(sources.lazy(), on=c.FILE_ID, how="left")
         .collect()
     )
+    # Years a clock never writes (0000, negative, past 9999) are unreadable times, not
+    # times: Python cannot hold them, and no filter or window could reach them.
+    out = out.with_columns(
+        pl.when(pl.col(c.TIME).dt.year().is_between(1, 9999)).then(pl.col(c.TIME)).alias(c.TIME)
+    )
     unread = pl.col(c.TIME).is_null() & pl.col(c.TIME_TEXT).is_not_null()
     if out.select(unread.any()).item():
         fixed = _time_fixups(pl.col(c.TIME_TEXT))
         out = out.with_columns(
-            pl.when(pl.col(c.TIME).is_null()).then(fixed).otherwise(pl.col(c.TIME)).alias(c.TIME)
+            pl.when(pl.col(c.TIME).is_null())
+            .then(pl.when(fixed.dt.year().is_between(1, 9999)).then(fixed))
+            .otherwise(pl.col(c.TIME))
+            .alias(c.TIME)
         )
         bad = unread  # evaluated again on the fixed times: what is still null is unreadable
         out = out.with_columns(

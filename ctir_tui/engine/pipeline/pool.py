@@ -16,10 +16,13 @@ import io
 import multiprocessing as mp
 import os
 import queue
+import shutil
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
@@ -65,7 +68,8 @@ class BatchResult:
 
 def run_batch(batch: Batch, limits: Limits) -> BatchResult:
     """Parse one batch in this process (the worker's work, or a small load's)."""
-    cols = Columns()
+    spill_dir = batch.texts_path.parent / f"spill-{batch.batch_id}"
+    cols = Columns(spill_dir)
     outcomes: list[FileOutcome] = []
     for source in batch.sources:
         start = len(cols)
@@ -77,12 +81,25 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
             outcomes.append(
                 FileOutcome(source, FileReport(source.display, "failed", reason=reason))
             )
+        cols.spill()  # between files: bounded memory for batches of many files too
     main, texts = cols.frames()
-    if texts.height:
-        texts.with_columns(
-            pl.exclude("file_id", "rec_index").cast(pl.String, strict=False)
-        ).write_parquet(batch.texts_path, compression="lz4", statistics=True)
-    return BatchResult(batch.batch_id, outcomes, main, batch.texts_path if texts.height else None)
+    problem = None
+    kept = None
+    if main.height:
+        try:
+            texts.sink_parquet(batch.texts_path, compression="lz4", statistics=True)
+            kept = batch.texts_path
+        except OSError as exc:  # a full disk costs the search of parameters, not the events
+            problem = (
+                "request and response text could not be kept "
+                f"({exc.strerror or exc}): free-text search will not see it"
+            )
+    shutil.rmtree(spill_dir, ignore_errors=True)
+    return BatchResult(batch.batch_id, outcomes, main, kept, problem=problem)
+
+
+#: What a worker's wait for work gives when none came (it then checks on its parent).
+_IDLE: Final = object()
 
 
 def _serve(
@@ -93,21 +110,53 @@ def _serve(
         try:
             batch = tasks.get(timeout=1.0)
         except queue.Empty:
-            if os.getppid() != parent:
-                return
+            batch = _IDLE
+        if os.getppid() != parent:
+            # The parent is gone (killed, or its terminal hung up): stop now, and do not
+            # wait at exit for results nobody will read.
+            results.cancel_join_thread()
+            return
+        if batch is _IDLE:
             continue
-        if batch is None:
+        if batch is None:  # the pool is closing
             return
         results.put(("started", batch.batch_id, os.getpid()))
         try:
             result = run_batch(batch, limits)
             buffer = io.BytesIO()
             assert result.rows is not None
-            result.rows.write_ipc(buffer)
+            result.rows.write_ipc(buffer, compression="lz4")  # a third of the bytes to copy
             result.rows = None
             results.put(("done", batch.batch_id, (result, buffer.getvalue())))
         except BaseException:
             results.put(("error", batch.batch_id, traceback.format_exc(limit=5)))
+
+
+def prepare_processes() -> None:
+    """Start multiprocessing's resource tracker now, with a real standard error.
+
+    The tracker is started on first use and hands it ``sys.stderr.fileno()``; under a
+    terminal UI that has replaced ``sys.stderr`` the start fails (``bad value(s) in
+    fds_to_keep``) and no worker process could be made. Call this before the UI starts;
+    :class:`ParsePool` also calls it, lending the tracker the original stderr if needed.
+    """
+    saved = sys.stderr
+    if _has_fd(saved):
+        resource_tracker.ensure_running()
+        return
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = sys.__stderr__ if _has_fd(sys.__stderr__) else devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _has_fd(stream: object) -> bool:
+    try:
+        return isinstance(stream.fileno(), int) and stream.fileno() >= 0  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class ParsePool:
@@ -122,6 +171,7 @@ class ParsePool:
         self._batches: dict[int, Batch] = {}
         self._pending = 0
         if processes:
+            prepare_processes()
             ctx = mp.get_context("spawn")
             self._tasks: Any = ctx.Queue()
             self._results: Any = ctx.Queue()

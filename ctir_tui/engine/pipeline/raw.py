@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final, overload
 
 import msgspec
@@ -21,10 +21,9 @@ import polars as pl
 
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.inflate import Limits
-from ctir_tui.engine.pipeline.worker import expand, read_file
+from ctir_tui.engine.pipeline.worker import expand, fast_path, read_file
 from ctir_tui.engine.readers.registry import parse_bytes
-from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
-from ctir_tui.engine.readers.typed import DECODE_ERRORS, RAW_DELIVERY
+from ctir_tui.engine.readers.typed import delivery_elements
 from ctir_tui.engine.schema import EVENT_ID, FILE_ID, REC_INDEX
 
 _CACHE_FILES: Final = 16
@@ -43,16 +42,26 @@ class Texts(Sequence[str | None]):
     costs its 1 GB, not three.
     """
 
-    def __init__(self, elements: Sequence[msgspec.Raw] | None, texts: list[str | None]) -> None:
+    def __init__(
+        self,
+        elements: Sequence[msgspec.Raw] | Sequence[bytes] | None,
+        texts: list[str | None],
+        rows: tuple[Callable[[int], str], int, int] | None = None,
+    ) -> None:
         self._elements = elements
         self._texts = texts
-        self.size = (
-            sum(len(e) for e in elements)
-            if elements is not None
-            else sum(len(t) for t in texts if t)
-        )
+        #: A tabular input: (render row k as JSON, row count, bytes held).
+        self._rows = rows
+        if rows is not None:
+            self.size = rows[2]
+        elif elements is not None:
+            self.size = sum(len(e) for e in elements)
+        else:
+            self.size = sum(len(t) for t in texts if t)
 
     def __len__(self) -> int:
+        if self._rows is not None:
+            return self._rows[1]
         return len(self._elements) if self._elements is not None else len(self._texts)
 
     @overload
@@ -64,6 +73,8 @@ class Texts(Sequence[str | None]):
     def __getitem__(self, index: int | slice) -> str | Sequence[str | None] | None:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if self._rows is not None:
+            return self._rows[0](index) if 0 <= index < self._rows[1] else None
         if self._elements is not None:
             return bytes(self._elements[index]).decode("utf-8", "replace")
         return self._texts[index]
@@ -71,12 +82,14 @@ class Texts(Sequence[str | None]):
 
 def record_texts(data: bytes) -> Texts:
     """The exact text of every item of an inflated input, in the order the loader numbers them."""
-    if looks_like_s3_delivery(data):
-        try:
-            return Texts(RAW_DELIVERY.decode(data).Records, [])
-        except DECODE_ERRORS:
-            pass
+    if fast_path(data):
+        elements = delivery_elements(data)
+        if elements is not None:
+            return Texts(elements, [])
     parsed = parse_bytes(data, want_raw=True)
+    if parsed.table is not None:
+        # A row of a CSV or Parquet file, shown as a JSON object of its columns.
+        return Texts(None, [], (parsed.table.row_text, len(parsed.table.lines), len(data)))
     return Texts(
         None,
         [
@@ -118,14 +131,21 @@ class RawStore:
         source = self._sources[file_id]
         outer = SourceFile(source.path, (), *source.identity)
         data = read_file(source.path, self._limits)
-        for inner, content, note in expand(outer, data, self._limits):
+        for inner, content, problem, _note in expand(outer, data, self._limits):
             if inner.member == source.member:
                 if content is None:
-                    raise EvidenceChanged(f"{source.display} can no longer be read ({note})")
+                    raise EvidenceChanged(f"{source.display} can no longer be read ({problem})")
                 return record_texts(content)
         raise EvidenceChanged(f"{source.display} is no longer in its archive")
 
     def _texts(self, file_id: int) -> Texts:
+        # A file read a moment ago may have changed since: the copy in memory is shown
+        # only while the file on disk is still the one loaded (one stat per look).
+        change = self.changed(file_id)
+        if change is not None:
+            with self._lock:
+                self._files.pop(file_id, None)
+            raise EvidenceChanged(change)
         with self._lock:
             hit = self._files.get(file_id)
             if hit is not None:

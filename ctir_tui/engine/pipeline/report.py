@@ -34,11 +34,13 @@ class FileReport:
     rejected: int = 0
     #: Set when a broken file was partly recovered: what was salvaged and what was lost.
     salvage: str | None = None
+    #: How it was read, when that is worth knowing but no problem (its text encoding).
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready data."""
         out: dict[str, Any] = {"path": self.path, "status": self.status}
-        for key in ("shape", "reason", "salvage"):
+        for key in ("shape", "reason", "salvage", "note"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -74,6 +76,8 @@ class LoadReport:
     conflicts: int = 0
     #: Loaded records flagged as suspicious (duplicate keys, odd identity, bad text...).
     flagged: int = 0
+    #: How many loaded records carry each flag (one record may carry several).
+    flags: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
     #: Loaded events that carry no usable time (kept, sorted last).
     no_time: int = 0
@@ -118,6 +122,7 @@ class LoadReport:
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
             "flagged": self.flagged,
+            "flags": dict(self.flags),
             "rejected": self.rejected,
             "no_time": self.no_time,
             "bad_time": self.bad_time,

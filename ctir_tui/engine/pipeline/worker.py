@@ -15,30 +15,35 @@ import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 import msgspec
 
 from ctir_tui.engine.pipeline.archives import MAX_NESTING, is_archive, members
 from ctir_tui.engine.pipeline.discover import SourceFile
-from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, Columns
+from ctir_tui.engine.pipeline.extract import MAX_REJECT_DETAILS, SPILL_ROWS, Columns
 from ctir_tui.engine.pipeline.inflate import Limits, Refused, as_utf8, decompress
 from ctir_tui.engine.pipeline.report import FileReport
+from ctir_tui.engine.readers.crowded import crowded
 from ctir_tui.engine.readers.registry import parse_bytes
 from ctir_tui.engine.readers.s3_delivery import looks_like_s3_delivery
+from ctir_tui.engine.readers.tabular import Table
 from ctir_tui.engine.readers.typed import (
     DECODE_ERRORS,
     DELIVERY,
     FLAG_DUPLICATE_KEYS,
-    RAW_DELIVERY,
     RECORD,
     Record,
+    delivery_elements,
     duplicate_keys,
+    loads_record_shallow,
     loads_tolerant,
     record_from_dict,
 )
 
 _READ_CHUNK: Final = 1 << 20
+#: Delivery files bigger than this are parsed a slice of records at a time.
+SLICED_BYTES: Final = 64 << 20
 #: A delivery file that also holds one of these is read by the registry, which keeps them all.
 _OTHER_CONTAINERS: Final = (b'"Events"', b'"logEvents"', b'"events"')
 
@@ -94,33 +99,38 @@ def read_file(path: str, limits: Limits) -> bytes:
         os.close(fd)
 
 
-def expand(
-    source: SourceFile, data: bytes, limits: Limits, depth: int = 0
-) -> Iterator[tuple[SourceFile, bytes | None, str | None]]:
-    """The parseable inputs in ``data``: itself, or each member of an archive (nested too).
+class Input(NamedTuple):
+    """One parseable input: a file, or a member of an archive."""
 
-    Yields:
-        (input, its inflated bytes or None, a note: what was done, or why it failed).
-    """
+    source: SourceFile
+    #: Its inflated bytes, or None when it cannot be read.
+    data: bytes | None
+    #: Why it cannot be read, or the damage that stopped inflating it part way.
+    problem: str | None = None
+    #: What was done to read it that is no problem (its text encoding).
+    note: str | None = None
+
+
+def expand(source: SourceFile, data: bytes, limits: Limits, depth: int = 0) -> Iterator[Input]:
+    """The parseable inputs in ``data``: itself, or each member of an archive (nested too)."""
     try:
         data, damage = decompress(data, limits)
     except Refused as exc:
-        yield source, None, str(exc)
+        yield Input(source, None, str(exc))
         return
     if is_archive(data):
         if depth >= MAX_NESTING:
-            yield source, None, f"refused: archives nested deeper than {MAX_NESTING}"
+            yield Input(source, None, f"refused: archives nested deeper than {MAX_NESTING}")
             return
         for member in members(data, limits):
             inner = source.within(member.name) if member.name else source
             if member.data is None:
-                yield inner, None, member.problem
+                yield Input(inner, None, member.problem)
             else:
                 yield from expand(inner, member.data, limits, depth + 1)
         return
     data, encoding = as_utf8(data)
-    notes = "; ".join(n for n in (damage, encoding) if n)
-    yield source, data, notes or None
+    yield Input(source, data, damage, encoding)
 
 
 def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) -> None:
@@ -128,9 +138,8 @@ def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) ->
 
     ``kept`` holds, for each row added from ``start``, the index of its record in the file.
     """
-    try:
-        elements = RAW_DELIVERY.decode(data).Records
-    except DECODE_ERRORS:
+    elements = delivery_elements(data)
+    if elements is None:
         return
     for row, index in enumerate(kept):
         note = duplicate_keys(bytes(elements[index])) if index < len(elements) else None
@@ -138,8 +147,32 @@ def _flag_duplicates(cols: Columns, data: bytes, start: int, kept: list[int]) ->
             cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
 
 
+def _sliced_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
+    """Parse a huge delivery file a slice of records at a time, spilling each slice's rows.
+
+    Decoding a 1 GB file in one pass builds a Python object per field of every record
+    (~4 GB); here only the records' positions are held, and one slice of rows.
+    """
+    elements = delivery_elements(data)
+    if elements is None:
+        return None
+    for first in range(0, len(elements), SPILL_ROWS):
+        for index in range(first, min(first + SPILL_ROWS, len(elements))):
+            text = bytes(elements[index])
+            if not text.startswith(b"{"):
+                rejects.add(index, "not a CloudTrail record (not a JSON object)")
+                continue
+            record = _one_record(text, index, rejects)
+            if record is not None:
+                cols.add(record, file_id, index)
+        cols.spill(at_least=1)
+    return "s3-delivery"
+
+
 def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects) -> str | None:
     """Parse a delivery file: one typed pass, else record by record. None if not one."""
+    if len(data) > SLICED_BYTES:
+        return _sliced_delivery(cols, data, file_id, rejects)
     start = len(cols)
     try:
         records = DELIVERY.decode(data).Records
@@ -156,12 +189,15 @@ def _typed_delivery(cols: Columns, data: bytes, file_id: int, rejects: _Rejects)
         if cols.suspicious_keys(data, start):
             _flag_duplicates(cols, data, start, kept)
         return "s3-delivery"
-    try:
-        elements = RAW_DELIVERY.decode(data).Records
-    except DECODE_ERRORS:
+    elements = delivery_elements(data)
+    if elements is None:
         return None
     for index, element in enumerate(elements):
-        record = _one_record(bytes(element), index, rejects)
+        text = bytes(element)
+        if not text.startswith(b"{"):  # 10M zeros in 19 KB of gzip: refuse each cheaply
+            rejects.add(index, "not a CloudTrail record (not a JSON object)")
+            continue
+        record = _one_record(text, index, rejects)
         if record is not None:
             cols.add(record, file_id, index)
     return "s3-delivery"
@@ -188,10 +224,10 @@ def _may_repeat(text: bytes) -> bool:
 
 def _tolerant(text: bytes, index: int, rejects: _Rejects, note: str | None) -> Record | None:
     try:
-        value = loads_tolerant(text)
-    except RecursionError:
-        rejects.add(index, "nested too deeply to read")
-        return None
+        try:
+            value = loads_tolerant(text)
+        except RecursionError:
+            value = loads_record_shallow(text)
     except ValueError as exc:
         rejects.add(index, f"invalid JSON ({exc})")
         return None
@@ -218,6 +254,9 @@ def _generic(
         report.status, report.reason = "failed", parsed.error
         return
     report.salvage = parsed.salvage
+    if parsed.table is not None:
+        _tabular(cols, parsed.table, file_id, rejects, report)
+        return
     start = len(cols)
     rows: list[int] = []
     for index, item in enumerate(parsed.items):
@@ -241,16 +280,69 @@ def _generic(
                 cols.flag(start + row, FLAG_DUPLICATE_KEYS, note)
 
 
+def _tabular(
+    cols: Columns, table: Table, file_id: int, rejects: _Rejects, report: FileReport
+) -> None:
+    """Rows of a tabular input: each record line decoded like a trail's own record.
+
+    The lines were built from the file's columns in Polars (:mod:`~ctir_tui.engine.readers.
+    tabular`); here each is decoded into the typed record (tolerantly where it does not
+    fit, so a struct of the wrong shape is flagged, not lost), then flagged as the reader
+    asked (a column given twice, a cell cut).
+    """
+    added: dict[int, int] = {}
+    lines = table.lines.to_list()
+    for index, line in enumerate(lines):
+        if line is None:
+            rejects.add(index, table.reasons.get(index, table.reason))
+            continue
+        text = line.encode()
+        try:
+            record: Record | None = RECORD.decode(text)
+        except DECODE_ERRORS:
+            record = _tolerant(text, index, rejects, None)
+        if record is None:
+            continue
+        added[index] = len(cols)
+        cols.add(record, file_id, index)
+    for index, flag, note in table.flagged:
+        if index in added:
+            cols.flag(added[index], flag, note)
+    report.records = len(lines)
+    if table.lossy:
+        report.salvage = "; ".join(n for n in (report.salvage, table.lossy) if n)
+
+
+def fast_path(data: bytes) -> bool:
+    """Whether an input is read as a plain delivery file (the typed fast path).
+
+    A delivery that also holds another wrapper (``Events``...) goes through the registry,
+    which reads every wrapper's items; so does the raw store, to number them alike.
+    """
+    return (
+        looks_like_s3_delivery(data)
+        and not any(key in data for key in _OTHER_CONTAINERS)
+        and not crowded(data)
+    )
+
+
 def parse_file(
-    source: SourceFile, data: bytes, note: str | None, cols: Columns, file_id: int
+    source: SourceFile,
+    data: bytes,
+    damage: str | None,
+    cols: Columns,
+    file_id: int,
+    note: str | None = None,
 ) -> FileOutcome:
-    """Parse one inflated input into ``cols`` (rows tagged with ``file_id``)."""
-    report = FileReport(source.display, "read", salvage=None)
+    """Parse one inflated input into ``cols`` (rows tagged with ``file_id``).
+
+    ``damage`` says where inflating it stopped; ``note`` how it was read (its encoding).
+    """
+    report = FileReport(source.display, "read", salvage=None, note=note)
     rejects = _Rejects()
     start = len(cols)
     try:
-        fast = looks_like_s3_delivery(data) and not any(key in data for key in _OTHER_CONTAINERS)
-        shape = _typed_delivery(cols, data, file_id, rejects) if fast else None
+        shape = _typed_delivery(cols, data, file_id, rejects) if fast_path(data) else None
         if shape is not None:
             report.shape = shape
             report.records = len(cols) - start + rejects.count
@@ -259,13 +351,15 @@ def parse_file(
     except (RecursionError, MemoryError, ValueError, msgspec.MsgspecError) as exc:
         cols.truncate(start)
         report.status, report.shape = "failed", report.shape or "unknown"
-        report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        if isinstance(exc, RecursionError):
+            report.reason = "could not be read (nested too deeply for a JSON decoder)"
+        else:
+            report.reason = f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         return FileOutcome(source, report)
     report.rejected = rejects.count
-    if note:
-        if "stream" in note:  # inflating stopped at damage: say what it still gave
-            note += f"; salvaged {len(cols) - start:,} records before the damage"
-        report.salvage = "; ".join(n for n in (note, report.salvage) if n)
+    if damage:  # inflating stopped at damage: say what it still gave
+        damage += f"; salvaged {len(cols) - start:,} records before the damage"
+        report.salvage = "; ".join(n for n in (damage, report.salvage) if n)
     return FileOutcome(source, report, rejects.details, len(cols) - start)
 
 
@@ -291,9 +385,9 @@ def parse_source(
         reason = f"cannot read ({exc.strerror or exc})"
         return [FileOutcome(source, FileReport(source.display, "failed", reason=reason))]
     out: list[FileOutcome] = []
-    for inner, content, note in expand(source, data, limits):
+    for inner, content, problem, note in expand(source, data, limits):
         if content is None:
-            out.append(FileOutcome(inner, FileReport(inner.display, "failed", reason=note)))
+            out.append(FileOutcome(inner, FileReport(inner.display, "failed", reason=problem)))
             continue
-        out.append(parse_file(inner, content, note, cols, first_id + len(out)))
+        out.append(parse_file(inner, content, problem, cols, first_id + len(out), note))
     return out

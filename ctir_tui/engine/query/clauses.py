@@ -40,8 +40,8 @@ PRINCIPAL_COLUMNS: Final = (
     c.ACCESS_KEY_ID,
     c.SESSION_ISSUER_ARN,
 )
-#: Columns searched by free text (the filter and the list's search alike).
-TEXT_COLUMNS: Final = (
+#: Columns of the record searched by free text (the filter and the list's search alike).
+RECORD_TEXT_COLUMNS: Final = (
     c.PRINCIPAL,
     c.EVENT_NAME,
     c.EVENT_SOURCE,
@@ -55,6 +55,8 @@ TEXT_COLUMNS: Final = (
     c.ACCESS_KEY_ID,
     c.USER_NAME,
 )
+#: ... and what the loader found odd about it (both values of a repeated key, for one).
+TEXT_COLUMNS: Final = (*RECORD_TEXT_COLUMNS, c.NOTES)
 
 
 class Typed(NamedTuple):

@@ -22,6 +22,7 @@ from ctir_tui.engine.query.clauses import (
     TacticClause,
     TextClause,
 )
+from ctir_tui.engine.query.flag_clauses import FlaggedClause
 from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause
 from ctir_tui.engine.query.values import FilterError
 
@@ -40,13 +41,14 @@ WORDS: Final[dict[str, type[Clause]]] = {
     "text": TextClause,
     "marked": MarkedClause,
     "tag": TagClause,
+    "flagged": FlaggedClause,
 }
-#: Words that take no value.
-FLAGS: Final = frozenset({"errors", "readonly", "marked"})
+#: Words that need no value.
+FLAGS: Final = frozenset({"errors", "readonly", "marked", "flagged"})
 
 HINT: Final = (
     "principal TEXT | ip ADDR/CIDR | since 6h | until 2026-01-02 | event Create* | "
-    "tactic NAME | errors | readonly | marked | tag WORD | text WORD   "
+    "tactic NAME | errors | readonly | marked | tag WORD | flagged | text WORD   "
     "(prefix 'not' to exclude; esc closes)"
 )
 

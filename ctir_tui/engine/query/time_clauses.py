@@ -16,7 +16,7 @@ import polars as pl
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.clauses import Clause, Typed, _ValueClause
 from ctir_tui.engine.query.context import Context
-from ctir_tui.engine.times import format_time, is_duration, parse_point
+from ctir_tui.engine.times import LATEST, format_time, is_duration, parse_point, shift
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +78,8 @@ class UntilClause(_TimeClause):
         """``time <= moment`` (``<`` the next midnight for a bare date)."""
         time, moment, bare_date = self.moment(ctx)
         if bare_date:
-            return time < pl.lit(moment + timedelta(days=1))
+            next_day = shift(moment, timedelta(days=1))
+            return time < pl.lit(next_day) if next_day != LATEST else time <= pl.lit(LATEST)
         return time <= pl.lit(moment)
 
 
@@ -87,6 +88,6 @@ def window(moment_text: str, minutes: int = 15) -> tuple[SinceClause, UntilClaus
     moment, _ = parse_point(moment_text, None, "time")
     span = timedelta(minutes=minutes)
     return (
-        SinceClause(value=format_time(moment - span)),
-        UntilClause(value=format_time(moment + span)),
+        SinceClause(value=format_time(shift(moment, -span))),
+        UntilClause(value=format_time(shift(moment, span))),
     )

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ctir_tui.engine.readers.tabular import Table
 
 
 @dataclass(slots=True)
@@ -35,6 +38,9 @@ class Parsed:
     error: str | None = None
     #: Set when a broken file was partly recovered.
     salvage: str | None = None
+    #: Set by tabular shapes (CSV, Parquet, query results): a record line per row, built
+    #: in Polars, instead of ``items``.
+    table: Table | None = None
 
 
 class Reader(ABC):

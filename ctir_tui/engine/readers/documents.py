@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from ctir_tui.engine.readers.base import Item, Parsed, Reader
-from ctir_tui.engine.readers.elements import classify, container, elements, is_record
+from ctir_tui.engine.readers.elements import classify, containers, elements, is_record
 from ctir_tui.engine.readers.framing import item_texts, scan_documents
 
 
@@ -21,18 +21,15 @@ def items_of_documents(docs: list[Any], parsed: Parsed) -> None:
     """Enumerate the items of ``docs`` into ``parsed``, naming the shape (or why it skips)."""
     shapes: list[str] = []
     for doc in docs:
-        found = container(doc)
-        if found is None:
-            continue
-        shape, key = found
-        shapes.append(shape)
-        if shape == "digest":
-            continue
-        for element in elements(doc, key):
-            if shape == "s3-delivery" and isinstance(element, dict) and not is_record(element):
-                parsed.items.append(Item(None, "not a CloudTrail record (no eventName)"))
-            else:
-                parsed.items.append(classify(element))
+        for shape, key in containers(doc):
+            shapes.append(shape)
+            if shape == "digest":
+                continue
+            for element in elements(doc, key):
+                if shape == "s3-delivery" and isinstance(element, dict) and not is_record(element):
+                    parsed.items.append(Item(None, "not a CloudTrail record (no eventName)"))
+                else:
+                    parsed.items.append(classify(element))
     if not shapes:
         parsed.skip = "JSON, but not CloudTrail (no Records, Events or eventName)"
         return
@@ -62,7 +59,7 @@ def read_documents(data: bytes, *, want_raw: bool) -> Parsed | None:
     except orjson.JSONDecodeError:
         text = data.decode("utf-8", "replace")
         spans = scan_documents(text)
-        if spans is None or len(spans) < 2:
+        if not spans:
             return None
         docs = [doc for doc, _a, _b in spans]
     items_of_documents(docs, parsed)

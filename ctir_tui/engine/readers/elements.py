@@ -77,6 +77,28 @@ def classify(value: Any) -> Item:
     return Item(None, "not a CloudTrail record (no eventName)")
 
 
+#: One rejected item per reason, shared: a file of ten million ``0`` elements then costs a
+#: pointer per element, not an object and a message each.
+_REJECTED: dict[str, Item] = {}
+_MAX_SHARED: Final = 1024
+
+
+def rejected(reason: str) -> Item:
+    """A rejected item with ``reason`` (shared between items with the same reason)."""
+    item = _REJECTED.get(reason)
+    if item is None:
+        item = Item(None, reason)
+        if len(_REJECTED) < _MAX_SHARED:
+            _REJECTED[reason] = item
+    return item
+
+
+def classify_shared(value: Any) -> Item:
+    """:func:`classify`, with rejected items shared by reason (see :func:`rejected`)."""
+    item = classify(value)
+    return item if item.record is not None else rejected(item.reason or "unusable record")
+
+
 def container(doc: Any) -> tuple[str, str | None] | None:
     """Return (shape, member holding the items) of a top-level document, or None.
 
@@ -91,9 +113,28 @@ def container(doc: Any) -> tuple[str, str | None] | None:
             return shape, key
     if is_digest(doc):
         return "digest", None
-    if "CloudTrailEvent" in doc or is_record(doc):
+    if "CloudTrailEvent" in doc or is_record(doc) or is_log_event(doc):
         return "single-record", None
     return None
+
+
+def containers(doc: Any) -> list[tuple[str, str | None]]:
+    """Every (shape, member) of a document: one that holds both ``Records`` and ``Events``
+    is both, and each member's items are read (none is dropped for the other)."""
+    if isinstance(doc, dict):
+        found: list[tuple[str, str | None]] = [
+            (shape, key) for key, shape in CONTAINERS if isinstance(doc.get(key), list)
+        ]
+        if found:
+            return found
+    one = container(doc)
+    return [one] if one is not None else []
+
+
+def is_log_event(value: dict[str, Any]) -> bool:
+    """Whether an object is a CloudWatch Logs event holding a JSON record in ``message``."""
+    message = value.get("message")
+    return isinstance(message, str) and message.lstrip().startswith("{")
 
 
 def elements(doc: Any, key: str | None) -> list[Any]:

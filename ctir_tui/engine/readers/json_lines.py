@@ -1,20 +1,91 @@
 """JSON Lines: one value per line (``jq -c '.Records[]'``, SIEM exports, lookup items).
 
 A line may hold a bare record, a ``lookup-events`` item, a CloudWatch log event, or a whole
-delivery object (``jq -c .`` of several files). A bad line is a rejected record; the others
-still load. Fixture: ``tests/readers/fixtures/json-lines.jsonl``.
+wrapper document (``jq -c .`` of several delivery files, a lookup-events page, a
+``filter-log-events`` answer): every item of it is read. A bad line is a rejected record
+named by its line number; the others still load, even when the first lines are garbage.
+Fixture: ``tests/readers/fixtures/json-lines.jsonl``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from collections.abc import Iterator
+from typing import ClassVar, Final
 
 import orjson
 
 from ctir_tui.engine.readers.base import Item, Parsed, Reader
-from ctir_tui.engine.readers.elements import classify
-from ctir_tui.engine.readers.framing import item_texts, split_lines
+from ctir_tui.engine.readers.elements import classify_shared, container, elements, rejected
+from ctir_tui.engine.readers.framing import item_texts
+
+#: How many of the first lines decide whether a file is line-shaped at all.
+PROBE_LINES: Final = 16
+#: Bad lines rejected with their own line number; later ones share one reason.
+MAX_NAMED_LINES: Final = 1000
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their 1-based numbers, one at a time (no list of all lines)."""
+    number, pos, n = 0, 0, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        number += 1
+        line = text[pos:end]
+        pos = end + 1
+        if line.strip():
+            yield number, line.rstrip("\r")
+
+
+def _is_object(body: str) -> bool:
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _body(line: str, prefix: re.Pattern[str] | None) -> str | None:
+    """The JSON part of a line (None when a required prefix is missing)."""
+    if prefix is None:
+        return line
+    match = prefix.match(line)
+    return line[match.end() :] if match else None
+
+
+def line_shaped(lines: list[str], prefix: re.Pattern[str] | None) -> bool:
+    """Whether the first lines of a file read as JSON Lines.
+
+    At least two lines, and at least as many of them objects on their own as not: a few
+    garbage lines before the records do not hide the file, while a pretty-printed document
+    (lines like ``"eventName": "X",``) is no JSON Lines file.
+    """
+    if len(lines) < 2:
+        return False
+    good = 0
+    for line in lines:
+        body = _body(line, prefix)
+        good += body is not None and _is_object(body)
+    return good >= 1 and good * 2 >= len(lines)
+
+
+def _items_of_line(body: str, value: object, *, want_raw: bool) -> list[Item]:
+    """The items one decoded line holds: its record, or every item of a wrapper."""
+    found = container(value)
+    if found is not None and found[1] is not None:
+        items = [classify_shared(element) for element in elements(value, found[1])]
+        if want_raw:
+            texts = item_texts(body)
+            if texts is not None and len(texts) == len(items):
+                for item, raw in zip(items, texts, strict=True):
+                    if item.record is not None:
+                        item.raw = raw
+        return items
+    item = classify_shared(value)
+    if want_raw and item.raw is None and item.record is not None:
+        item.raw = body
+    return [item]
 
 
 def read_lines(
@@ -22,51 +93,35 @@ def read_lines(
 ) -> Parsed | None:
     """Parse line-shaped text, each line optionally behind a ``prefix`` to strip.
 
-    Returns None when the text is not line-shaped: fewer than two lines, or a first line
-    that is not a JSON object on its own (a pretty-printed document).
+    Returns None when the text is not line-shaped (see :func:`line_shaped`).
     """
-    lines = list(split_lines(text))
-    if len(lines) < 2:
-        return None
-    first = lines[0][1]
-    if prefix is not None:
-        match = prefix.match(first)
-        if match is None:
-            return None
-        first = first[match.end() :]
-    try:
-        if not isinstance(orjson.loads(first), dict):
-            return None
-    except orjson.JSONDecodeError:
+    probe: list[str] = []
+    for _number, line in iter_lines(text):
+        probe.append(line)
+        if len(probe) >= PROBE_LINES:
+            break
+    if not line_shaped(probe, prefix):
         return None
     parsed = Parsed(shape=shape)
-    good = 0
-    for number, line in lines:
-        body = line
-        if prefix is not None:
-            match = prefix.match(line)
-            if match:
-                body = line[match.end() :]
+    good = bad = 0
+    for number, line in iter_lines(text):
+        body = _body(line, prefix)
+        if body is None:
+            body = line
         try:
             value = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            parsed.items.append(Item(None, f"line {number}: invalid JSON ({exc})"))
+            bad += 1
+            # Past the first lines (the report keeps only the first reasons anyway), a
+            # shared reason keeps a file of garbage lines in bounded memory.
+            parsed.items.append(
+                Item(None, f"line {number}: invalid JSON ({exc})")
+                if bad <= MAX_NAMED_LINES
+                else rejected("invalid JSON line")
+            )
             continue
         good += 1
-        if isinstance(value, dict) and isinstance(value.get("Records"), list):
-            # One delivery object per line (e.g. `jq -c .` of several files).
-            items = [classify(element) for element in value["Records"]]
-            if want_raw:
-                texts = item_texts(body)
-                if texts is not None and len(texts) == len(items):
-                    for item, raw in zip(items, texts, strict=True):
-                        item.raw = raw if item.record is not None else None
-            parsed.items.extend(items)
-            continue
-        item = classify(value)
-        if want_raw and item.raw is None and item.record is not None:
-            item.raw = body
-        parsed.items.append(item)
+        parsed.items.extend(_items_of_line(body, value, want_raw=want_raw))
     return parsed if good else None
 
 
@@ -76,23 +131,23 @@ class JsonLinesReader(Reader):
     shape: ClassVar[str] = "json-lines"
 
     def sniff(self, head: bytes) -> int:
-        """An object that closes on its first line, with more after it.
+        """Objects that close on their own lines, with more after them.
 
         A first line longer than ``head`` may still be one: a low score lets the reader
-        look, before the whole-document shapes that accept anything.
+        look, before the whole-document shapes that accept anything. A few garbage lines
+        first lower the score but do not hide the records after them.
         """
-        if not head.startswith(b"{"):
-            return 0
         first, newline, rest = head.partition(b"\n")
         if not newline:
-            return 20
+            return 20 if head.startswith(b"{") else 0
         if not rest.strip():
             return 0
-        try:
-            orjson.loads(first)
-        except orjson.JSONDecodeError:
-            return 0
-        return 70
+        if head.startswith(b"{") and _is_object(first.decode("utf-8", "replace")):
+            return 70
+        # Only whole lines count: the last one in ``head`` may be cut.
+        whole = head[: head.rfind(b"\n")].decode("utf-8", "replace")
+        lines = [line for _n, line in iter_lines(whole)][:PROBE_LINES]
+        return 40 if line_shaped(lines, None) else 0
 
     def read(self, data: bytes, *, want_raw: bool) -> Parsed | None:
         """Parse every line."""

@@ -16,22 +16,31 @@ from ctir_tui.engine.readers.cloudwatch import (
     CloudWatchFilterReader,
     CloudWatchSubscriptionReader,
 )
+from ctir_tui.engine.readers.crowded import crowded, read_crowded
 from ctir_tui.engine.readers.digest import DigestReader
+from ctir_tui.engine.readers.event_history import EventHistoryCsvReader
 from ctir_tui.engine.readers.json_array import JsonArrayReader
 from ctir_tui.engine.readers.json_lines import JsonLinesReader
 from ctir_tui.engine.readers.lookup_events import LookupEventsReader
+from ctir_tui.engine.readers.ocsf import OcsfJsonReader, ParquetReader
+from ctir_tui.engine.readers.query_results import LakeJsonReader, SqlResultCsvReader
 from ctir_tui.engine.readers.s3_delivery import S3DeliveryReader
 from ctir_tui.engine.readers.salvage import salvage
 from ctir_tui.engine.readers.single_record import SingleRecordReader
 
 #: Every reader, most specific first (ties in score keep this order).
 READERS: Final[tuple[Reader, ...]] = (
+    ParquetReader(),
     DigestReader(),
     S3DeliveryReader(),
     CloudWatchSubscriptionReader(),
+    LakeJsonReader(),
+    OcsfJsonReader(),
     LookupEventsReader(),
     CloudWatchFilterReader(),
     CloudWatchExportLinesReader(),
+    SqlResultCsvReader(),
+    EventHistoryCsvReader(),
     JsonLinesReader(),
     JsonArrayReader(),
     SingleRecordReader(),
@@ -59,6 +68,10 @@ def parse_bytes(data: bytes, *, want_raw: bool = False) -> Parsed:
     head = data[:HEAD].lstrip()
     if not head:
         return Parsed(shape="unknown", skip="empty file")
+    if head[:1] in (b"{", b"[") and crowded(data):
+        walked = read_crowded(data, want_raw=want_raw)
+        if walked is not None:
+            return walked
     for reader in candidates(head):
         parsed = reader.read(data, want_raw=want_raw)
         if parsed is not None:

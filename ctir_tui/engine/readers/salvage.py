@@ -3,7 +3,8 @@
 A missing comma, a truncated upload or garbage mid-file stops a strict parser at the first
 fault. Here the item array is found (``Records``, ``Events``... or a top-level ``[``) and
 decoded element by element, resynchronising at the next object that decodes as a record;
-the report says what was salvaged and how many bytes were lost where.
+the report says what was salvaged and how many bytes were lost where. Resynchronising is
+linear in the file's size (:func:`~ctir_tui.engine.readers.framing.resync`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ import re
 from typing import Final
 
 from ctir_tui.engine.readers.base import Parsed
-from ctir_tui.engine.readers.elements import classify
-from ctir_tui.engine.readers.framing import DECODER, element_spans, position, skip_ws
+from ctir_tui.engine.readers.elements import classify_shared
+from ctir_tui.engine.readers.framing import (
+    DECODER,
+    Damage,
+    ScanStats,
+    iter_elements,
+    position,
+    skip_ws,
+)
 
 _ARRAY_MEMBER: Final = re.compile(r'"(Records|Events|logEvents|events)"\s*:\s*\[')
 
@@ -34,11 +42,19 @@ def strict_error(text: str) -> str:
         DECODER.decode(text)
     except json.JSONDecodeError as exc:
         return f"{exc.msg} at {position(text, exc.pos)}"
+    except RecursionError:
+        return "nested too deeply"
     return "not one JSON document"
 
 
-def salvage(data: bytes, *, want_raw: bool) -> Parsed:
-    """Recover the records of a damaged JSON file (``error`` set when none could be)."""
+def salvage(data: bytes, *, want_raw: bool, stats: ScanStats | None = None) -> Parsed:
+    """Recover the records of a damaged JSON file (``error`` set when none could be).
+
+    Args:
+        data: The file's bytes.
+        want_raw: Attach each record's exact text.
+        stats: Filled with what resynchronising cost (for tests and the benchmark).
+    """
     text = data.decode("utf-8", "replace")
     error = strict_error(text)
     parsed = Parsed(shape="unknown")
@@ -46,17 +62,21 @@ def salvage(data: bytes, *, want_raw: bool) -> Parsed:
     if start is None:
         parsed.error = f"invalid JSON: {error}"
         return parsed
-    spans, damage = element_spans(text, start)
-    for value, a, b in spans:
-        item = classify(value)
-        if want_raw and item.raw is None and item.record is not None:
-            item.raw = text[a:b]
+    damage = Damage(text)
+    kept = 0
+    for value, a, b in iter_elements(text, start, damage, stats):
+        item = classify_shared(value)
+        if item.record is not None:
+            kept += 1
+            if want_raw and item.raw is None:
+                item.raw = text[a:b]
         parsed.items.append(item)
-    if not any(i.record is not None for i in parsed.items):
+    if not kept:
         parsed.items.clear()
         parsed.error = f"invalid JSON: {error}"
         return parsed
     parsed.shape = "s3-delivery (damaged)"
-    kept = sum(1 for i in parsed.items if i.record is not None)
-    parsed.salvage = f"invalid JSON ({error}); salvaged {kept} records; " + "; ".join(damage)
+    parsed.salvage = f"invalid JSON ({error}); salvaged {kept} records; " + "; ".join(
+        damage.described()
+    )
     return parsed

@@ -20,6 +20,8 @@ from typing import Any, Final
 
 import msgspec
 
+from ctir_tui.engine.readers.shallow import NotShallow, first_bracket, member, parts
+
 #: A record's value that was absent (``Raw()`` is empty, ``null`` is ``b"null"``).
 NO_RAW: Final = msgspec.Raw()
 #: The deepest nesting the standard-library fallback will follow (a record nested deeper
@@ -35,6 +37,7 @@ FLAG_DUPLICATE_KEYS: Final = "duplicate-keys"
 FLAG_BAD_IDENTITY: Final = "bad-identity"
 FLAG_BAD_UNICODE: Final = "bad-unicode"
 FLAG_BIG_NUMBER: Final = "big-number"
+FLAG_DEEP: Final = "deep-nesting"
 
 
 #: A text field: the typed decode refuses anything else, and the tolerant path converts.
@@ -166,11 +169,26 @@ ANY: Final = msgspec.json.Decoder()
 DECODE_ERRORS: Final = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError)
 
 
-def _safe_int(text: str) -> int | str:
-    return int(text) if len(text) <= MAX_INT_DIGITS else text
+class BigNumber(str):
+    """An integer too long to convert, kept as its digits (and flagged)."""
+
+    __slots__ = ()
 
 
-def _safe_float(text: str) -> float | str:
+class TooDeep:
+    """A value nested deeper than any decoder follows, kept as the size of its text."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def safe_int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else BigNumber(text)
+
+
+def safe_float(text: str) -> float | str:
     value = float(text)
     return value if math.isfinite(value) else text
 
@@ -182,20 +200,69 @@ def loads_tolerant(data: bytes | str) -> Any:
         ValueError: Not JSON (``json.JSONDecodeError`` is a ``ValueError``).
         RecursionError: Nested too deeply.
     """
-    return json.loads(data, parse_int=_safe_int, parse_float=_safe_float)
+    return json.loads(data, parse_int=safe_int, parse_float=safe_float)
 
 
-def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+def loads_record_shallow(data: bytes) -> dict[str, Any]:
+    """Decode a record field by field: a field nested too deeply becomes :class:`TooDeep`.
+
+    Raises:
+        ValueError: Not a JSON object (or not JSON).
+    """
+    start = first_bracket(data)
+    if start is None or data[start : start + 1] != b"{":
+        raise ValueError("not a JSON object")
+    out: dict[str, Any] = {}
+    for key, (a, b) in parts(data, start):
+        if key is None:
+            raise ValueError("an object member without a name")
+        name = loads_tolerant(bytes(data[key[0] : key[1]]))
+        try:
+            out[name] = loads_tolerant(bytes(data[a:b]))
+        except RecursionError:
+            out[name] = TooDeep(b - a)
+    return out
+
+
+def delivery_elements(data: bytes) -> list[msgspec.Raw] | list[bytes] | None:
+    """The text of each record of a delivery file, however deep one of them is nested.
+
+    None when ``data`` is not ``{"Records": [...]}`` or is damaged (the salvage path then
+    reads what it can).
+    """
+    try:
+        return RAW_DELIVERY.decode(data).Records
+    except RecursionError:
+        pass  # well formed, perhaps, but too deep for the decoder: split it without one
+    except DECODE_ERRORS:
+        return None
+    start = first_bracket(data)
+    if start is None:
+        return None
+    try:
+        span = member(data, start, b'"Records"')
+        if span is None or data[span[0] : span[0] + 1] != b"[":
+            return None
+        return [bytes(data[a:b]) for _key, (a, b) in parts(data, span[0])]
+    except NotShallow:
+        return None
+
+
+def _shape(value: Any, limit: int = MAX_DEPTH) -> tuple[bool, bool]:
+    """(nested no deeper than ``limit``, holds a :class:`BigNumber`), without recursion."""
     stack = [(value, 0)]
+    big = False
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
-            return False
+        if depth > limit or isinstance(item, TooDeep):
+            return False, big
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
-    return True
+        elif isinstance(item, BigNumber):
+            big = True
+    return True, big
 
 
 def _clean_text(value: Any) -> tuple[Any, bool]:
@@ -222,10 +289,19 @@ def _clean_text(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+def _as_text(value: Any) -> Any:
+    if isinstance(value, BigNumber):
+        return str(value)
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+_ENCODER: Final = msgspec.json.Encoder(enc_hook=_as_text)
+
+
 def _raw(value: Any) -> msgspec.Raw:
     if value is None:
         return msgspec.Raw(b"null")
-    return msgspec.Raw(msgspec.json.encode(value))
+    return msgspec.Raw(_ENCODER.encode(value))
 
 
 def _str(value: Any) -> str | None:
@@ -269,13 +345,25 @@ def record_from_dict(value: dict[str, Any], *, duplicate_keys: str | None = None
         value: A decoded record (from the standard library, with huge numbers as text).
         duplicate_keys: A note naming keys the record repeats, when the caller found some.
 
-    Raises:
-        ValueError: The record is nested deeper than :data:`MAX_DEPTH`.
+    A field nested deeper than :data:`MAX_DEPTH` is replaced by a note of its size (the
+    record is flagged; its original text is still shown in full).
     """
-    if not _depth_ok(value):
-        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    value = dict(value)
     flags: list[str] = []
     notes: list[str] = []
+    deep: list[str] = []
+    big = False
+    for name in list(value):
+        shallow_ok, has_big = _shape(value[name])
+        big = big or has_big
+        if not shallow_ok:
+            item = value[name]
+            size = f"{item.size:,} bytes" if isinstance(item, TooDeep) else "its text"
+            value[name] = f"(nested deeper than {MAX_DEPTH} levels: see {size} in the record)"
+            deep.append(name)
+    if deep:
+        flags.append(FLAG_DEEP)
+        notes.append(f"nested deeper than {MAX_DEPTH} levels: {', '.join(deep)}")
     value, changed = _clean_text(value)
     if changed:
         flags.append(FLAG_BAD_UNICODE)
@@ -310,8 +398,9 @@ def record_from_dict(value: dict[str, Any], *, duplicate_keys: str | None = None
             "recipientAccountId",
         )
     }
-    if any(isinstance(v, str) and len(v) > MAX_INT_DIGITS and v.isdigit() for v in fields.values()):
+    if big:
         flags.append(FLAG_BIG_NUMBER)
+        notes.append(f"an integer of more than {MAX_INT_DIGITS} digits, kept as text")
     raws: dict[str, Any] = {
         name: _raw(value[name]) if name in value else NO_RAW
         for name in ("requestParameters", "responseElements", "additionalEventData", "resources")
@@ -352,7 +441,7 @@ def duplicate_keys(text: bytes | str) -> str | None:
         return {key: items[-1] for key, items in seen.items()}
 
     try:
-        json.loads(text, object_pairs_hook=hook, parse_int=_safe_int, parse_float=_safe_float)
+        json.loads(text, object_pairs_hook=hook, parse_int=safe_int, parse_float=safe_float)
     except (ValueError, RecursionError):
         return None
     return "duplicate keys: " + "; ".join(found) if found else None

@@ -30,7 +30,7 @@ from ctir_tui.engine.query.pivots import EVENT_PIVOTS, clause_for_path, event_pi
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.matrix import Matrix, matrix_counts
-from ctir_tui.text import inert
+from ctir_tui.text import inert, pasteable
 from ctir_tui.ui.screens._finding import FindingScreen
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
@@ -98,6 +98,8 @@ class MainScreen(FindingScreen):
         key: tuple[int, int]
         raw: str | None
         event: dict[str, Any] | None
+        #: Why ``raw`` is None, when it could not be read.
+        why: str | None = None
 
     def __init__(self, paths: list[str], initial: Filters) -> None:
         super().__init__()
@@ -250,19 +252,20 @@ class MainScreen(FindingScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="detail")
     def _read_detail(self, session: Session, key: tuple[int, int], event: dict[str, Any]) -> None:
+        why: str | None = None
         try:
             raw: str | None = session.original(*key)
         except (OSError, LookupError) as exc:
-            raw = None
+            raw, why = None, str(exc)
             note = inert(f"cannot read the original record: {exc}")
             self.app.call_from_thread(self.notify, note, severity="warning", markup=False)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.DetailReady(key, raw, event))
+            self.post_message(self.DetailReady(key, raw, event, why))
 
     @on(DetailReady)
     def _detail_ready(self, message: DetailReady) -> None:
         if message.key == self._detail_key:
-            self.query_one(EventDetail).show(message.raw, message.event)
+            self.query_one(EventDetail).show(message.raw, message.event, message.why)
 
     # --- pivots -----------------------------------------------------------------------
 
@@ -394,5 +397,6 @@ class MainScreen(FindingScreen):
         if self._detail_key is None or text is None or detail.key != self._detail_key:
             self.notify("the event is still being read; try again", markup=False)
             return
+        text = pasteable(text, json=True)
         self.app.copy_to_clipboard(text)
         self.notify(f"copied the event ({len(text):,} characters)", markup=False)

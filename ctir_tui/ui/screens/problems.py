@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from rich.style import Style
 from rich.text import Text
 
-from ctir_tui.engine.pipeline.report import FileReport, LoadReport
+from ctir_tui.engine.pipeline.report import FileReport, LoadReport, plural
+from ctir_tui.engine.query.flag_clauses import KNOWN_FLAGS
 from ctir_tui.text import inert
 from ctir_tui.ui.screens.paged import TITLE_STYLE, PagedTextScreen
 
@@ -55,21 +56,22 @@ def report_lines(report: LoadReport) -> Iterator[Text]:
         duplicates, each section headed with its count.
     """
     totals = Text(
-        f"{report.records_seen:,} records seen = {report.loaded:,} loaded"
-        f" + {report.duplicates:,} duplicates + {report.rejected:,} rejected"
+        f"{plural(report.records_seen, 'record')} seen = {report.loaded:,} loaded"
+        f" + {plural(report.duplicates, 'duplicate')} + {report.rejected:,} rejected"
     )
     if not report.reconciles:
         totals.append("  (does not add up!)", _WARN)
     yield totals
     files = (
-        f"{len(report.files):,} files: {report.count('read'):,} read"
+        f"{plural(len(report.files), 'file')}: {report.count('read'):,} read"
         f", {report.count('skipped'):,} skipped, {report.count('failed'):,} failed"
     )
     if report.from_cache:
         files += f" ({report.from_cache:,} from the cache)"
     yield Text(files)
     if report.no_time:
-        yield Text(f"{report.no_time:,} loaded events have no usable time (sorted last)")
+        have = "has" if report.no_time == 1 else "have"
+        yield Text(f"{plural(report.no_time, 'loaded event')} {have} no usable time (sorted last)")
     if report.seconds:
         yield Text(f"Loaded in {report.seconds:.1f} s")
 
@@ -79,6 +81,18 @@ def report_lines(report: LoadReport) -> Iterator[Text]:
     yield from _section("Failed files", failed, lambda f: f.reason)
     yield from _section("Skipped files", skipped, lambda f: f.reason)
     yield from _section("Salvaged files", salvaged, lambda f: f.salvage)
+
+    yield Text("")
+    yield Text(f"Flagged events ({report.flagged:,})", style=TITLE_STYLE)
+    if not report.flagged:
+        yield Text(f"{_INDENT}none")
+    for flag, count in report.flags.items():
+        meaning = KNOWN_FLAGS.get(flag, "")
+        yield Text.assemble(
+            _INDENT, (f"{count:,} {inert(flag)}", _PATH), f": {meaning}" if meaning else ""
+        )
+    if report.flagged:
+        yield Text(f"{_INDENT}filter with: flagged (any), or flagged NAME")
 
     yield Text("")
     yield Text(f"Rejected records ({report.rejected:,})", style=TITLE_STYLE)
@@ -99,11 +113,15 @@ def report_lines(report: LoadReport) -> Iterator[Text]:
 
     yield Text("")
     yield Text(f"Duplicates dropped ({report.duplicates:,})", style=TITLE_STYLE)
+    repeated = "record repeated" if report.duplicates == 1 else "records repeated"
     yield Text(
-        f"{_INDENT}{report.duplicates:,} records repeated an eventID already loaded"
+        f"{_INDENT}{report.duplicates:,} {repeated} an eventID and content already loaded"
         if report.duplicates
         else f"{_INDENT}none"
     )
+    noted = [f for f in report.files if f.note]
+    if noted:
+        yield from _section("Read with a note (no problem)", noted, lambda f: f.note)
 
 
 def _section(title: str, files: list[FileReport], detail: _Detail) -> Iterator[Text]:

@@ -79,9 +79,18 @@ def record_lines(raw: str) -> list[JsonLine]:
     return lines
 
 
-def event_lines(event: dict[str, Any]) -> list[JsonLine]:
-    """The lines of a frame row, shown when the original record cannot be read."""
-    note = JsonLine((("(original record unavailable; normalised fields)", "note"),))
+def flag_lines(flags: str, notes: str | None) -> list[JsonLine]:
+    """Why the loader flagged this record, above it (the record itself is as written)."""
+    lines = [JsonLine(((f"(flagged as suspicious: {inert(flags, limit=200)})", "note"),))]
+    if notes:
+        lines.append(JsonLine(((f"({inert(notes, limit=600)})", "note"),)))
+    return lines
+
+
+def event_lines(event: dict[str, Any], why: str | None = None) -> list[JsonLine]:
+    """The lines of a frame row, shown when the original record cannot be read (``why``)."""
+    reason = f": {inert(why, limit=300)}" if why else ""
+    note = JsonLine(((f"(original record unavailable{reason}; normalised fields)", "note"),))
     return [note, *value_lines({k: _plain(v) for k, v in event.items()})]
 
 

@@ -113,6 +113,8 @@ class RowCells:
     failed: bool
     key: str | None
     marked: bool
+    #: The loader flagged the record as suspicious (see the ``flagged`` filter).
+    flagged: bool = False
 
 
 def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
@@ -143,6 +145,9 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         schema.REGION: _text(rows, schema.REGION),
         schema.ERROR_CODE: _text(rows, schema.ERROR_CODE),
         "__key": mark_key_expr() if has_key else pl.lit(None, dtype=pl.String),
+        "__flagged": pl.col(schema.FLAGS).is_not_null()
+        if schema.FLAGS in rows.columns
+        else pl.lit(False),
     }
     shown = rows.select(**exprs)
     keys = [c.key for c in COLUMNS]
@@ -151,7 +156,8 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         cells = {k: inert(values[k], limit=CELL_LIMIT) for k in keys}
         key = values["__key"]
         failed = values[schema.ERROR_CODE] is not None
-        out.append(RowCells(cells, failed, key, key is not None and key in marks))
+        marked = key is not None and key in marks
+        out.append(RowCells(cells, failed, key, marked, bool(values["__flagged"])))
     return out
 
 
@@ -170,7 +176,7 @@ def row_strip(row: RowCells, width: int, style: Style, error: Style, mark: Style
     segments = [
         Segment("*" if row.marked else " ", mark),
         Segment("!" if row.failed else " ", error),
-        Segment(" ", style),
+        Segment("?", mark) if row.flagged else Segment(" ", style),
     ]
     for column, size in layout(width):
         cell_style = error if row.failed and column.key == schema.ERROR_CODE else style

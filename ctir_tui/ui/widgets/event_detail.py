@@ -22,8 +22,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ctir_tui.engine.schema import FILE_ID, REC_INDEX
-from ctir_tui.text import inert
-from ctir_tui.ui.widgets._json_lines import JsonLine, Kind, event_lines, pretty, record_lines
+from ctir_tui.text import inert, pasteable
+from ctir_tui.ui.widgets._json_lines import (
+    JsonLine,
+    Kind,
+    event_lines,
+    flag_lines,
+    pretty,
+    record_lines,
+)
 
 _PLACEHOLDER = [JsonLine((("no event selected", "note"),))]
 
@@ -125,7 +132,7 @@ class EventDetail(ScrollView, can_focus=True):
         self._starts_width = -1
         self._strips: LRUCache[tuple[int, int, int, bool, bool], list[Strip]] = LRUCache(512)
 
-    def show(self, raw: str | None, event: dict[str, Any] | None) -> None:
+    def show(self, raw: str | None, event: dict[str, Any] | None, why: str | None = None) -> None:
         """Show an event: its original text if known, else the frame row ``event``.
 
         The cursor stays on the same path when the new event has it.
@@ -133,15 +140,18 @@ class EventDetail(ScrollView, can_focus=True):
         Args:
             raw: The record's original JSON text, or ``None`` if it could not be read.
             event: The event's values from the frame, or ``None`` when nothing is selected.
+            why: Why the original text could not be read (shown above the fields).
         """
         previous = self.cursor_path()
         self._raw, self._event = raw, event
         if raw is not None:
             self._lines = record_lines(raw)
         elif event is not None:
-            self._lines = event_lines(event)
+            self._lines = event_lines(event, why)
         else:
             self._lines = _PLACEHOLDER
+        if event is not None and event.get("flags"):
+            self._lines = [*flag_lines(event["flags"], event.get("notes")), *self._lines]
         self._fields = [i for i, line in enumerate(self._lines) if line.field is not None]
         self._generation += 1
         self._strips.clear()
@@ -260,7 +270,7 @@ class EventDetail(ScrollView, can_focus=True):
             self.notify("nothing to copy", severity="warning", markup=False)
             return
         value = self.cursor_value()
-        text = "null" if value is None else value
+        text = pasteable("null" if value is None else value)
         self.app.copy_to_clipboard(text)
         self.notify(f"copied {inert(path, limit=60)} ({len(text):,} chars)", markup=False)
 

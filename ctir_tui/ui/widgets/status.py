@@ -83,7 +83,9 @@ class LoadPanel(Vertical):
         bar.update(total=max(progress.files_total, 1), progress=progress.files_done)
         figures = (
             f"{progress.phase}: {progress.files_done:,} / {progress.files_total:,} files · "
-            f"{progress.events:,} events · {progress.rate:,.0f} events/s · "
+            f"{progress.events:,} records · {progress.rate:,.0f}/s · "
             f"ETA {_duration(progress.eta)}"
         )
+        if progress.phase == "parsing":  # the count agrees with the end's once dropped
+            figures += "\nrecords include re-deliveries, dropped when the load ends"
         self.query_one("#load-figures", Label).update(Text(figures))

@@ -24,7 +24,7 @@ from ctir_tui.engine.export.sql.forms import any_of, contains_text, positive
 from ctir_tui.engine.query.clauses import (
     FAILED_OUTCOMES,
     PRINCIPAL_COLUMNS,
-    TEXT_COLUMNS,
+    RECORD_TEXT_COLUMNS,
     ErrorsClause,
     EventClause,
     IpClause,
@@ -54,10 +54,11 @@ _TEXT_OBJECTS = ("requestParameters", "responseElements", "additionalEventData")
 
 @positive.register
 def _text(clause: TextClause, ctx: SqlContext) -> exp.Expr:
-    # The columns, and the request, response and additional data (ctir's text store).
+    # The record's columns (the loader's notes are ctir's own: a table of the trail has the
+    # record only), and its request, response and additional data (ctir's text store).
     needle = clean(clause.value)
     objects = [contains_text(ctx.shape.json_text(name), needle) for name in _TEXT_OBJECTS]
-    return any_of([_contains_any(ctx, TEXT_COLUMNS, needle), *objects])
+    return any_of([_contains_any(ctx, RECORD_TEXT_COLUMNS, needle), *objects])
 
 
 def _prefix(network: ipaddress.IPv4Network | ipaddress.IPv6Network | str) -> exp.Expr:

@@ -16,7 +16,7 @@ from ctir_tui.engine.export.sql.forms import negated, positive
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause
-from ctir_tui.engine.times import as_utc, format_time, is_duration, parse_point
+from ctir_tui.engine.times import LATEST, as_utc, format_time, is_duration, parse_point, shift
 
 #: CloudTrail delivers a file within minutes of its last event, under the delivery day's
 #: prefix: an event late on day D may sit under D+1, so the last day scanned is one more.
@@ -50,7 +50,7 @@ def _until(clause: UntilClause, ctx: SqlContext) -> exp.Expr:
     when, bare_date = moment(clause, ctx)
     if bare_date:  # the whole day: before the next midnight
         return exp.LT(
-            this=ctx.shape.time(), expression=ctx.shape.time_literal(when + timedelta(days=1))
+            this=ctx.shape.time(), expression=ctx.shape.time_literal(shift(when, timedelta(days=1)))
         )
     return exp.LTE(this=ctx.shape.time(), expression=ctx.shape.time_literal(when))
 
@@ -76,5 +76,7 @@ def scanned_days(filters: Filters, ctx: SqlContext) -> tuple[date | None, date |
     last = None
     if until is not None:
         when, _ = moment(until, ctx)
-        last = as_utc(when).date() + DELIVERY_SLACK  # a bare date is that day, whole
+        # A bare date is that day, whole; past the last day there is no bound to give.
+        after = shift(when, DELIVERY_SLACK)
+        last = as_utc(after).date() if after != LATEST else None
     return first, last

@@ -1,0 +1,137 @@
+"""Trust of the cache: a swapped file, a damaged or mismatched cache, a kill, a full disk.
+
+Each case once served old rows, hid events, or broke every later run. The cache may be
+thrown away and rebuilt, with a warning; the load itself must always be whole and right.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, load_paths
+from ctir_tui.engine.pipeline.raw import EvidenceChanged, RawStore
+from ctir_tui.engine.schema import EVENT_NAME
+from tests.factory import record, write_s3
+
+WRITTEN = ["ListUsers", "DeleteTrail", "ListUsers"]
+
+
+def load(logs: Path, cache: Path) -> LoadResult:
+    return load_paths([logs], LoadOptions(cache_dir=cache, workers=1, processes=False))
+
+
+def names(result: LoadResult) -> list[str]:
+    return result.frame.get_column(EVENT_NAME).to_list()
+
+
+@pytest.fixture
+def trail(tmp_path: Path) -> tuple[Path, Path]:
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "a.json", [record(1), record(2, eventName="DeleteTrail")], gz=False)
+    write_s3(logs / "b.json", [record(3)], gz=False)
+    first = load(logs, cache)
+    assert names(first) == WRITTEN
+    assert load(logs, cache).report.from_cache == 2
+    return logs, cache
+
+
+def generation(cache: Path) -> Path:
+    (current,) = cache.glob("loads/*/current")
+    return current.parent / current.read_text()
+
+
+def test_a_file_swapped_with_the_same_size_and_mtime_is_read_again(
+    trail: tuple[Path, Path],
+) -> None:
+    logs, cache = trail
+    target = logs / "a.json"
+    before = target.stat()
+    session = load(logs, cache)
+    # Same length, same mtime, other content: DeleteUsers in place of DeleteTrail.
+    swapped = target.read_bytes().replace(b'"DeleteTrail"', b'"DeleteUsers"')
+    assert swapped != target.read_bytes()
+    assert len(swapped) == before.st_size
+    replacement = logs / "a.json.new"
+    replacement.write_bytes(swapped)
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(replacement, target)
+    assert target.stat().st_size == before.st_size
+    assert target.stat().st_mtime_ns == before.st_mtime_ns
+    again = load(logs, cache)
+    assert names(again) == ["ListUsers", "DeleteUsers", "ListUsers"]
+    assert again.report.from_cache == 1
+    # A session opened before the swap says the evidence changed, instead of showing it.
+    store = RawStore(session.sources)
+    with pytest.raises(EvidenceChanged, match="changed since it was loaded"):
+        list(store.iter_frame(session.frame))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "mismatch", "delete"])
+def test_a_damaged_cache_is_discarded_with_a_warning_and_rebuilt(
+    trail: tuple[Path, Path], damage: str
+) -> None:
+    logs, cache = trail
+    rows = generation(cache) / "frame.parquet"
+    data = rows.read_bytes()
+    if damage == "truncate":
+        rows.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        flipped = bytearray(data)
+        for at in range(len(data) // 3, len(data) - 16, 97):
+            flipped[at] ^= 0x55
+        rows.write_bytes(bytes(flipped))
+    elif damage == "mismatch":  # a valid Parquet file of the right shape with one row
+        pl.read_parquet(rows).head(1).write_parquet(rows)
+    else:
+        (generation(cache) / "manifest.json").unlink()
+    result = load(logs, cache)
+    assert names(result) == WRITTEN
+    assert result.report.from_cache == 0
+    assert any("cache" in w for w in result.warnings), result.warnings
+    rebuilt = load(logs, cache)
+    assert names(rebuilt) == WRITTEN
+    assert rebuilt.report.from_cache == 2
+    assert rebuilt.warnings == []
+
+
+def test_a_kill_between_writing_and_committing_leaves_the_old_generation(
+    trail: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs, cache = trail
+    write_s3(logs / "c.json", [record(4, eventName="StopLogging")], gz=False)
+
+    def killed(src: object, dst: object) -> None:
+        if str(dst).endswith("current"):
+            raise KeyboardInterrupt  # the process dies before the pointer moves
+        os.rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        load(logs, cache)
+    monkeypatch.undo()
+    after = load(logs, cache)
+    assert names(after) == [*WRITTEN, "StopLogging"]
+    assert after.report.from_cache == 2  # the old generation still served a and b
+    assert load(logs, cache).report.from_cache == 3
+
+
+def test_a_full_disk_keeps_the_load_and_says_the_cache_was_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "a.json", [record(1), record(2, eventName="DeleteTrail"), record(3)], gz=False)
+
+    def full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    monkeypatch.setattr(pl.LazyFrame, "sink_parquet", full)
+    result = load(logs, cache)
+    assert names(result) == WRITTEN
+    assert any("No space left on device" in w for w in result.warnings), result.warnings
+    monkeypatch.undo()
+    assert names(load(logs, cache)) == WRITTEN
