@@ -159,6 +159,8 @@ def file_list(ledger: Ledger) -> list[dict[str, Any]]:
 
 def sample_facts(ledger: Ledger, facts: IncidentFacts, seed: int) -> dict[str, Any]:
     """Return every fact about the sample folder, after checking the ledger is consistent."""
+    from bench.gen.questions import question_facts  # it reads this module's helpers
+
     ledger.check()
     events = ledger.events()
     times = sorted(t for t in map(event_time, events) if t is not None)
@@ -180,6 +182,7 @@ def sample_facts(ledger: Ledger, facts: IncidentFacts, seed: int) -> dict[str, A
             "event_ids": [r.get("eventID") for r in events if event_time(r) == times[-1]],
         },
         "files": file_list(ledger),
+        "questions": question_facts(events, facts),
     }
 
 

@@ -14,6 +14,7 @@ from bench.gen.incident import STORY, IncidentFacts, incident
 from bench.gen.ledger import Entry, Ledger
 from bench.gen.output import SIGNATURE, check_out_dir, dumps, gz, write_bytes
 from bench.gen.personas import background
+from bench.gen.questions import readme_lines
 from bench.gen.scenario import DAYS, START, Scenario
 from bench.gen.shapes import FOLDER, write_other_shapes
 
@@ -46,8 +47,10 @@ def write_sample(out: Path, seed: int, force: bool, facts_path: Path | None = SA
     notes = write_other_shapes(out, scenario, attack, files, ledger)
     counts = Counter(r["eventName"] for r in attack)
     delivered = sum(len(f.records) for f in files)
+    asked = readme_lines(ledger.events(), facts)
     (out / "README.md").write_text(
-        readme(seed, facts, counts, len(trail), delivered, len(files), notes), encoding="utf-8"
+        readme(seed, facts, counts, len(trail), delivered, len(files), notes, asked),
+        encoding="utf-8",
     )
     ledger.add("README.md", "text", status="skipped", why="not a log (the folder's README)")
     if facts_path is not None:
@@ -68,11 +71,13 @@ def readme(
     delivered: int,
     nfiles: int,
     notes: dict[str, str],
+    asked: list[str],
 ) -> str:
     """Return sample_logs/README.md."""
     story = STORY
     count_lines = "\n".join(f"| {name} | {n} |" for name, n in sorted(counts.items()))
     shape_lines = "\n".join(f"| `{name}` | {desc} |" for name, desc in notes.items())
+    question_lines = "\n".join(asked)
     ips = ", ".join(f"`{ip}`" for ip in facts.attacker_ips)
     return f"""{SIGNATURE}
 # Sample CloudTrail evidence (synthetic)
@@ -112,6 +117,16 @@ Incident events ({sum(counts.values())} in all) by eventName:
 | eventName | count |
 |---|---|
 {count_lines}
+
+## Triage questions (`ctir triage sample_logs`)
+
+Which of the fifteen questions the sample lights, and which events each must find: the
+generator's own account (`bench/gen/questions.py`), checked by `tests/analyses/`. "Exactly":
+those are all the events it may find; "at least": the background adds some.
+
+| question | lights | what it finds |
+|---|---|---|
+{question_lines}
 
 ## Other input shapes (`other-shapes/`)
 

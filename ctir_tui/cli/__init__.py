@@ -18,7 +18,20 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ctir_tui import __version__
-from ctir_tui.cli import case, explore, export, matrix, sigma, sql, summary
+from ctir_tui.cli import (
+    case,
+    chain,
+    explore,
+    export,
+    first_seen,
+    matrix,
+    sigma,
+    sql,
+    summary,
+    timeline,
+    top,
+    triage,
+)
 from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_early, err
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
@@ -26,7 +39,10 @@ from ctir_tui.engine.pipeline.load import LoadCancelled
 from ctir_tui.engine.pipeline.raw import EvidenceChanged
 
 #: The headless commands, by name.
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (summary, export, matrix, sql, case, sigma)}
+COMMANDS: dict[str, ModuleType] = {
+    m.NAME: m
+    for m in (summary, export, matrix, sql, case, sigma, triage, top, timeline, first_seen, chain)
+}
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:

@@ -90,7 +90,7 @@ def session_filters(ns: argparse.Namespace, session: Session) -> Filters:
     """The command line's filters, validated against the loaded events' tactics."""
     try:
         filters = filters_from_args(ns, session.newest)
-        return filters.validate(session.mapping.tactic_names(extended=True))
+        return filters.validate(session.mapping.tactic_words())
     except FILTER_ERRORS as exc:
         raise UsageError(str(exc)) from exc
 

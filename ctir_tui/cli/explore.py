@@ -20,6 +20,8 @@ Point it at exported CloudTrail logs (files or folders, searched recursively):
     ctir path/to/AWSLogs/            open the explorer
     ctir summary path/ [--json]      totals, tactics, top talkers, load report
     ctir matrix path/ [--extended]   the MITRE ATT&CK tactic matrix
+    ctir triage path/                the 15 questions responders ask first
+    ctir chain path/ --key AKIA...   a key's sessions across AssumeRole hops
     ctir export path/ --ip 203.0.113.7 --format jsonl -o events.jsonl
     ctir case mark path/ --ip 203.0.113.7 --add-tag malicious
     ctir case export path/ -o bundle/   report, original records, hashes
@@ -29,8 +31,8 @@ It reads S3 trail deliveries (.json.gz / .json), JSON arrays and JSON Lines,
 The evidence is never written to; caches live in {cache}.
 
 A sample incident ships with ctir: try  ctir {sample}
-Filters (every command): --principal --ip --since --until --event --tactic --errors
-                         --marked --tag
+Filters (every command): --principal --ip --since --until --event --tactic --text
+                         --errors --marked --tag
 More: ctir --help, ctir summary --help; in the explorer press ? for keys.
 """
 

@@ -22,7 +22,13 @@ HELP = "The MITRE ATT&CK tactic matrix of the matching events."
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's own options."""
     parser.add_argument("--extended", action="store_true", help="the extended mapping")
-    parser.add_argument("--attack-version", choices=attack_versions(), default="v18")
+    parser.add_argument(
+        "--attack-version",
+        choices=attack_versions(),
+        default=None,
+        help="ATT&CK naming of the extended mapping (default: attack_version in the tactic "
+        "override file, else v19)",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="print JSON")
     group.add_argument("--markdown", action="store_true", help="print a Markdown table")

@@ -36,6 +36,11 @@ _VALUED: Final = {
     ),
     "--until": ("T", "events at or before T (as --since; a bare date includes that whole day)"),
     "--tactic": ("NAME", "events mapped to this ATT&CK tactic (case-insensitive)"),
+    "--text": (
+        "WORD",
+        "events holding WORD (case-insensitive) in a name, address, agent, error or ID, or in "
+        "their request parameters, response elements or additional data",
+    ),
 }
 
 
@@ -52,7 +57,11 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         help="event name or glob (Create*, Get?bject, [CD]elete*), case-insensitive; "
         "repeat to match any of several",
     )
-    group.add_argument("--errors", action="store_true", help="only failed calls (error code set)")
+    group.add_argument(
+        "--errors",
+        action="store_true",
+        help="only failed or denied calls (an error code, or a failed console login)",
+    )
     group.add_argument(
         "--marked", action="store_true", help="only the events marked in the case of these paths"
     )
@@ -118,6 +127,7 @@ def filters_from_args(
     if events:
         clauses.append(language.make("event", "|".join(events), what="--event"))
     flag("tactic")
+    flag("text")
     if getattr(ns, "errors", False):
         clauses.append(language.make("errors"))
     if getattr(ns, "marked", False):

@@ -46,7 +46,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Lake: the event data store's ID or ARN",
     )
     parser.add_argument("--extended", action="store_true", help="tactics of the extended mapping")
-    parser.add_argument("--attack-version", choices=attack_versions(), default="v18")
+    parser.add_argument(
+        "--attack-version",
+        choices=attack_versions(),
+        default=None,
+        help="ATT&CK naming of the extended mapping (default: attack_version in the tactic "
+        "override file, else v19)",
+    )
     ddl = parser.add_argument_group("the Athena table")
     ddl.add_argument(
         "--ddl",
@@ -116,7 +122,7 @@ def run(ns: argparse.Namespace) -> int:
         err(f"{shown:,} of the {session.frame.height:,} loaded events are in this view")
     else:
         try:
-            filters = filters_from_args(ns, None).validate(mapping.tactic_names(extended=True))
+            filters = filters_from_args(ns, None).validate(mapping.tactic_words())
         except FILTER_ERRORS as exc:
             raise UsageError(str(exc)) from exc
         newest = None

@@ -19,6 +19,7 @@ from ctir_tui.engine.pipeline.report import LoadReport
 from ctir_tui.engine.pipeline.texts import TextStore
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.marks import CaseMarks
+from ctir_tui.engine.query.texts import TextSearch
 from ctir_tui.engine.schema import TIME
 from ctir_tui.engine.tactics.data import load_mapping
 from ctir_tui.engine.tactics.matrix import add_tactic_columns
@@ -38,6 +39,14 @@ class Session:
     warnings: list[str] = field(default_factory=list)
     #: The newest event time (relative filters such as ``6h`` count back from it).
     newest: datetime | None = None
+    #: Free text over ``texts`` (the ``text`` clause), with its recent answers.
+    text_search: TextSearch = field(init=False)
+    #: Names meaning the same tactic, for tactic clauses (see :meth:`Mapping.tactic_aliases`).
+    tactic_aliases: dict[str, frozenset[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.text_search = TextSearch(self.texts)
+        self.tactic_aliases = self.mapping.tactic_aliases()
 
     @classmethod
     def open(
@@ -83,8 +92,26 @@ class Session:
         """
         if not filters.clauses:
             return self.frame
-        expr = filters.to_expr(self.frame, extended=extended, newest=self.newest, case=case)
-        return self.frame.filter(expr)
+        return self.frame.filter(self.expr(filters, extended=extended, case=case))
+
+    def expr(
+        self,
+        filters: Filters,
+        *,
+        extended: bool = False,
+        case: CaseMarks | None = None,
+        frame: pl.DataFrame | None = None,
+    ) -> pl.Expr:
+        """The boolean expression of ``filters`` over ``frame`` (default: the whole frame),
+        with everything beside the frame a clause may read: the text store, tactic names."""
+        return filters.to_expr(
+            self.frame if frame is None else frame,
+            extended=extended,
+            newest=self.newest,
+            case=case,
+            texts=self.text_search,
+            tactic_aliases=self.tactic_aliases,
+        )
 
     def original(self, file_id: int, rec_index: int, event_id: str | None = None) -> str:
         """The original text of one record (see :class:`RawStore`)."""

@@ -84,6 +84,35 @@ def parse_point(text: str, newest: datetime | None, what: str) -> tuple[datetime
         raise error from None
 
 
+def parse_duration(text: str, what: str = "duration") -> timedelta:
+    """A positive duration such as ``5m``, ``1h30m`` or ``7d``.
+
+    Raises:
+        TimeError: The text is not a duration, or it is zero or absurdly long.
+    """
+    stripped = text.strip()
+    if not is_duration(stripped):
+        raise TimeError(
+            f"bad {what} value '{inert(text, limit=60)}': expected a duration like 30s, 5m, 1h, 1d"
+        )
+    seconds = sum(
+        int(n) * _UNIT_SECONDS[unit.lower()] for n, unit in _DURATION_PART_RE.findall(stripped)
+    )
+    if seconds <= 0 or seconds > 3660 * 86400:
+        raise TimeError(f"bad {what} value '{inert(text, limit=60)}': between 1s and 10 years")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(span: timedelta) -> str:
+    """A duration in the largest whole unit: ``5m``, ``1h``, ``90s``, ``1d``, ``2w``."""
+    seconds = int(span.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def parse_user_time(text: str, *, newest: datetime | None, what: str = "time") -> datetime:
     """Parse a user-given time to an aware UTC datetime (see :func:`parse_point`).
 

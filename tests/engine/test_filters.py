@@ -378,11 +378,14 @@ def test_errors_and_hide_read_only() -> None:
             {"id": "write", "read_only": False},
             {"id": "read", "read_only": True},
             {"id": "unknown"},
+            # A failed console login has no error code; its outcome says it failed.
+            {"id": "login", "outcome": "failure", "read_only": False},
+            {"id": "ok", "outcome": "success", "read_only": False},
         ]
     )
-    assert kept(ErrorsClause(), frame) == ["denied"]
-    assert kept(ErrorsClause(negate=True), frame) == ["write", "read", "unknown"]
-    assert kept(ReadOnlyClause(), frame) == ["write", "unknown"]
+    assert kept(ErrorsClause(), frame) == ["denied", "login"]
+    assert kept(ErrorsClause(negate=True), frame) == ["write", "read", "unknown", "ok"]
+    assert kept(ReadOnlyClause(), frame) == ["write", "unknown", "login", "ok"]
     assert ReadOnlyClause().label() == "-read-only"
     assert ErrorsClause().label() == "errors"
 

@@ -149,8 +149,10 @@ def test_seed_event_keeps_seed_tactic_in_extended(mapping: Mapping) -> None:
     order = mapping.tactic_names(extended=True)
     lists = add_tactic_columns(events(("cloudtrail.amazonaws.com", "StopLogging")), mapping)
     tactics = lists[TACTICS_EXTENDED].to_list()[0]
-    assert "Defense Evasion" in tactics
+    # The seed cell's tactic, under its ATT&CK v19 name (the default), beside the new one.
+    assert tactics == ["Stealth", "Defense Impairment"]
     assert tactics == sorted(tactics, key=order.index)
+    assert lists[TACTICS].to_list()[0] == ["Defense Evasion"]
 
 
 def test_lambda_prefix_matching(mapping: Mapping) -> None:
@@ -247,7 +249,9 @@ def test_data_events_are_flagged(mapping: Mapping) -> None:
 
 def test_v19_naming(tmp_path: Path) -> None:
     m = load_mapping(config_path=tmp_path / "absent.toml", attack_version="v19")
-    assert m.tactic_names(extended=False)[4] == "Stealth"
+    # The seed matrix keeps the cheatsheet's name, with v19's beside it.
+    assert m.tactic_names(extended=False)[4] == "Defense Evasion"
+    assert m.tactics[4].attack_name == "Stealth"
     assert "Defense Evasion" not in m.tactic_names(extended=True)
     assert "Defense Impairment" in m.tactic_names(extended=True)
     assert m.tactic_id("Defense Impairment") == "TA0112"
@@ -259,11 +263,46 @@ def test_v19_naming(tmp_path: Path) -> None:
     all_techniques = {t for e in m.extended for t in e.techniques}
     assert not {"T1562", "T1562.007", "T1562.008"} & all_techniques
     out = add_tactic_columns(events(("cloudtrail.amazonaws.com", "StopLogging")), m)
-    assert out[TACTICS].to_list() == [["Stealth"]]
+    assert out[TACTICS].to_list() == [["Defense Evasion"]]
     assert out[TACTICS_EXTENDED].to_list() == [["Stealth", "Defense Impairment"]]
-    # v18 is the default and keeps the old IDs.
-    v18 = {(e.event_source, e.event_name): e for e in load_mapping().extended}
+    seed = matrix_counts(out, m).tactics[4]
+    assert (seed.name, seed.attack_name, seed.title) == (
+        "Defense Evasion",
+        "Stealth",
+        "Defense Evasion (Stealth)",
+    )
+    # v19 is the default; v18 stays selectable and keeps the old IDs and names.
+    assert load_mapping(config_path=tmp_path / "absent.toml").attack_version == "v19"
+    old = load_mapping(config_path=tmp_path / "absent.toml", attack_version="v18")
+    v18 = {(e.event_source, e.event_name): e for e in old.extended}
     assert "T1562.008" in v18[("cloudtrail.amazonaws.com", "StopLogging")].techniques
+    assert "Defense Evasion" in old.tactic_names(extended=True)
+    assert matrix_counts(out, old).tactics[4].attack_name is None
+
+
+def test_attack_version_from_the_override_file(tmp_path: Path) -> None:
+    path = tmp_path / "tactics.toml"
+    path.write_text('attack_version = "v18"\n', encoding="utf-8")
+    m = load_mapping(config_path=path)
+    assert m.attack_version == "v18"
+    assert not m.warnings
+    # The caller's choice wins over the file's.
+    assert load_mapping(config_path=path, attack_version="v19").attack_version == "v19"
+    path.write_text('attack_version = "v7"\n', encoding="utf-8")
+    bad = load_mapping(config_path=path)
+    assert bad.attack_version == "v19"
+    assert any("attack_version" in w and "'v7'" in w for w in bad.warnings)
+
+
+def test_a_tactic_is_found_by_any_of_its_names(mapping: Mapping) -> None:
+    aliases = mapping.tactic_aliases()
+    assert aliases["stealth"] == {"stealth", "defense evasion"}
+    # v18's Defense Evasion is both of v19's tactics.
+    assert aliases["defense evasion"] == {"stealth", "defense evasion", "defense impairment"}
+    assert aliases["defense impairment"] == {"defense impairment"}
+    words = mapping.tactic_words()
+    assert {"Stealth", "Defense Impairment", "Defense Evasion"} <= set(words)
+    assert len(words) == len({w.lower() for w in words})
 
 
 def test_unknown_version_is_an_error() -> None:
@@ -343,7 +382,11 @@ to = "Crypto mining"
         ('[[add]]\ntactic = "Nope"\nevents = ["A"]\n', 2, "unknown tactic"),
         ('[[move]]\nevent = "NotThere"\nto = "Impact"\n', 2, "NotThere"),
         ("[extra]\nx = 1\n", 1, "extra"),
-        ('[[add]]\ntactic = "Defense Impairment"\nevents = ["A"]\n', 2, "v18"),
+        (
+            'attack_version = "v18"\n[[add]]\ntactic = "Defense Impairment"\nevents = ["A"]\n',
+            3,
+            "v18",
+        ),
     ],
 )
 def test_broken_override_is_reported_and_ignored(
@@ -358,7 +401,7 @@ def test_broken_override_is_reported_and_ignored(
     assert message.startswith(f"{path}:{line}:"), message
     assert words in message
     assert "ignored" in message
-    builtin = load_mapping(config_path=tmp_path / "absent.toml")
+    builtin = load_mapping(config_path=tmp_path / "absent.toml", attack_version=m.attack_version)
     assert m.tactics == builtin.tactics
     assert m.extended == builtin.extended
 
@@ -374,10 +417,13 @@ def test_unreadable_override_is_reported(tmp_path: Path) -> None:
 def test_json_shape(mapping: Mapping) -> None:
     frame = events(("ec2.amazonaws.com", "CreateSnapshot"))
     data = matrix_counts(frame, mapping).to_json()
-    assert list(data) == ["tactics"]
+    assert list(data) == ["attack_version", "tactics"]
+    assert data["attack_version"] == "v19"
     assert len(data["tactics"]) == 10
     for tactic in data["tactics"]:
-        assert set(tactic) == {"name", "id", "count", "cells"}
+        # The seed's Defense Evasion carries v19's name beside it; no other column differs.
+        beside = {"attack_name"} if tactic["id"] == "TA0005" else set()
+        assert set(tactic) == {"name", "id", "count", "cells"} | beside
         for cell in tactic["cells"]:
             assert {"event", "count"} <= set(cell) <= {"event", "count", "note", "data_event"}
             assert ("data_event" in cell) == (cell["event"] == "Invoke")
@@ -450,3 +496,24 @@ def test_real_data_seed_counts(mapping: Mapping) -> None:
     assert cells["GetCallerIdentity"] == 15
     assert cells["DescribeInstances"] == 20
     assert cells["StartInstance"] == 0
+
+
+def test_a_tactic_filter_takes_any_of_its_names() -> None:
+    from ctir_tui.engine.query.filters import Filters
+    from ctir_tui.engine.query.language import parse_filter
+    from ctir_tui.engine.session import Session
+    from tests.conftest import SAMPLE_LOGS
+
+    session = Session.open([SAMPLE_LOGS])
+
+    def names(word: str, *, extended: bool) -> set[str]:
+        view = session.view(Filters((parse_filter(f"tactic {word}"),)), extended=extended)
+        return {str(n) for n in view.get_column("event_name").to_list()}
+
+    # The seed column names the cheatsheet's tactic; v19's name finds it too.
+    assert names("stealth", extended=False) == names("Defense Evasion", extended=False)
+    assert "StopLogging" in names("stealth", extended=False)
+    # v18's Defense Evasion stands for both of v19's tactics in the extended mapping.
+    both = names("stealth", extended=True) | names("defense impairment", extended=True)
+    assert names("defense evasion", extended=True) == both
+    assert names("defense impairment", extended=True) < both

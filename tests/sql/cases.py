@@ -35,6 +35,10 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
     ("text in an error", lambda: ("text accessdenied",), {"newline"}),
     ("text in a user agent", lambda: ("text drop table",), {"obrien"}),
     ("text in a request id", lambda: ("text req-weird",), {"weird", "weird-decoy"}),
+    # Request parameters, response elements, additional data: ctir's text store.
+    ("text in request parameters", lambda: ("text MAXitems",), ALL),
+    ("text in a response", lambda: ("text credentials",), {"issuer"}),
+    ("text in additional data", lambda: ("text mfaused",), {"alice", "badlogin"}),
     (
         "ip 10/8 (mapped, padded)",
         lambda: ("ip 10.0.0.0/8",),
@@ -71,8 +75,12 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
     ),
     ("since a duration", lambda: ("since 6h",), {"next-day"}),
     ("window", lambda: window("2025-03-11T12:00Z"), {"fraction", "offset"}),
-    ("errors", lambda: ("errors",), {"newline"}),
-    ("hide read-only", lambda: ("readonly",), {"alice", "newline", "service", "assumed"}),
+    ("errors", lambda: ("errors",), {"newline", "badlogin"}),
+    (
+        "hide read-only",
+        lambda: ("readonly",),
+        {"alice", "badlogin", "newline", "service", "assumed"},
+    ),
     ("seed tactic", lambda: ("tactic persistence",), {"newline", "no-time"}),
     ("seed tactic 2", lambda: ("tactic defense evasion",), {"root", "midnight", "assumed"}),
     ("tactic AssumeRole", lambda: ("tactic lateral movement",), {"service", "issuer"}),
@@ -81,7 +89,7 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
     ("mfa", lambda: (field_clause("mfa", "true"),), {"assumed"}),
     ("mfa used", lambda: (field_clause("mfa_used", "true"),), {"alice"}),
     ("outcome denied", lambda: (field_clause("outcome", "denied"),), {"newline"}),
-    ("outcome failure", lambda: (field_clause("outcome", "failure"),), set()),
+    ("outcome failure", lambda: (field_clause("outcome", "failure"),), {"badlogin"}),
     ("console login", lambda: (field_clause("console_login", "Success"),), {"alice"}),
     ("no error code", lambda: (field_clause("error_code", None),), ALL - {"newline"}),
     (

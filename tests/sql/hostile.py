@@ -71,6 +71,22 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "2025/03/11",
+        # A failed console login as CloudTrail writes it: no errorCode, only the message.
+        _rec(
+            "badlogin",
+            "2025-03-11T09:05:00Z",
+            eventName="ConsoleLogin",
+            eventSource="signin.amazonaws.com",
+            eventType="AwsConsoleSignIn",
+            sourceIPAddress="203.0.113.9",
+            responseElements={"ConsoleLogin": "Failure"},
+            additionalEventData={"MFAUsed": "No"},
+            errorMessage="Failed authentication",
+            readOnly=False,
+        ),
+    ),
+    (
+        "2025/03/11",
         _rec(
             "obrien",
             identity=_user("o'brien"),

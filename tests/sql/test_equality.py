@@ -33,7 +33,7 @@ class Trail:
     dialect: str
 
     def filters(self, *specs: str | Clause) -> Filters:
-        known = self.session.mapping.tactic_names(extended=True)
+        known = self.session.mapping.tactic_words()
         return Filters(tuple(parse_filter(s, known) if isinstance(s, str) else s for s in specs))
 
     def view(self, filters: Filters, *, extended: bool = False) -> Counter[str]:

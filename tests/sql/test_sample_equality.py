@@ -49,7 +49,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, duckdb.Du
 
 
 def _filters(session: Session, specs: tuple[str | Clause, ...]) -> Filters:
-    known = session.mapping.tactic_names(extended=True)
+    known = session.mapping.tactic_words()
     return Filters(tuple(parse_filter(s, known) if isinstance(s, str) else s for s in specs))
 
 

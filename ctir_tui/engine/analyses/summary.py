@@ -8,6 +8,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.pipeline.report import LoadReport
+from ctir_tui.engine.query.clauses import FAILED_OUTCOMES
 from ctir_tui.engine.times import iso_z
 
 TOP_N = 10
@@ -75,7 +76,8 @@ def summarize(frame: pl.DataFrame, report: LoadReport, tactics: dict[str, int]) 
         "time_range": {"first": iso_z(times[0]), "last": iso_z(times[1])},
         "accounts": top_values(frame, c.RECIPIENT_ACCOUNT_ID, 50),
         "regions": top_values(frame, c.REGION, 50),
-        "errors": frame.get_column(c.ERROR_CODE).is_not_null().sum(),
+        # Failed calls as ``--errors`` counts them: failed console logins too (no error code).
+        "errors": frame.get_column(c.OUTCOME).is_in(FAILED_OUTCOMES).sum(),
         "read_only": frame.get_column(c.READ_ONLY).sum(),
         "tactics": tactics,
         "top": {

@@ -62,7 +62,7 @@ def render_markdown(matrix: Matrix) -> str:
     tactics = list(matrix.tactics)
     if not tactics:
         return "_No tactics._\n"
-    header = [f"{_md(t.name)} ({t.id}): {t.count}" for t in tactics]
+    header = [f"{_md(t.title)} ({t.id}): {t.count}" for t in tactics]
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(tactics)]
     depth = max((len(t.cells) for t in tactics), default=0)
     for row in range(depth):
@@ -85,7 +85,7 @@ def render_markdown(matrix: Matrix) -> str:
 
 def _floor(t: MatrixTactic, width: int) -> int:
     """A column's least width: its header in full (name and count), if the screen allows."""
-    return min(width, max(_MIN_COL, cell_width(inert(t.name)) + 1 + len(str(t.count))))
+    return min(width, max(_MIN_COL, cell_width(inert(t.title)) + 1 + len(str(t.count))))
 
 
 def _bands(tactics: list[MatrixTactic], width: int) -> list[list[MatrixTactic]]:
@@ -112,7 +112,7 @@ def _render_band(band: list[MatrixTactic], width: int, color: bool) -> list[str]
     natural = [max(_natural_width(t), _floor(t, width)) for t in band]
     floors = [_floor(t, width) for t in band]
     widths = _fit(natural, floors, width - _GAP * (len(band) - 1))
-    heads = [_pair(t.name, str(t.count), w) for t, w in zip(band, widths, strict=True)]
+    heads = [_pair(t.title, str(t.count), w) for t, w in zip(band, widths, strict=True)]
     rules = ["─" * w for w in widths]
     if color:
         heads = [_style(h, _BOLD if t.count else _DIM) for h, t in zip(heads, band, strict=True)]
@@ -131,7 +131,7 @@ def _render_band(band: list[MatrixTactic], width: int, color: bool) -> list[str]
 
 
 def _natural_width(t: MatrixTactic) -> int:
-    want = [cell_width(inert(t.name)) + 1 + len(str(t.count))]
+    want = [cell_width(inert(t.title)) + 1 + len(str(t.count))]
     want += [
         cell_width(inert(c.event)) + len(cell_marker(c)) + 1 + len(str(c.count)) for c in t.cells
     ]

@@ -20,6 +20,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.context import Context
+from ctir_tui.engine.query.texts import packed_locator
 from ctir_tui.engine.query.values import (
     FilterError,
     check_tactic,
@@ -146,13 +147,21 @@ class PrincipalClause(_ValueClause):
 
 @dataclass(frozen=True, kw_only=True)
 class TextClause(_ValueClause):
-    """Case-insensitive substring of any of :data:`TEXT_COLUMNS`."""
+    """Case-insensitive substring of any of :data:`TEXT_COLUMNS`, or of the request
+    parameters, response elements or additional data (when the text store is at hand)."""
 
     word: ClassVar[str] = "text"
 
     def test(self, ctx: Context) -> pl.Expr:
-        """Any text column contains the value."""
-        return ctx.contains_any(TEXT_COLUMNS, clean(self.value))
+        """Any text column contains the value, or the record's JSON texts do."""
+        needle = clean(self.value)
+        in_columns = ctx.contains_any(TEXT_COLUMNS, needle)
+        if ctx.texts is None or not {c.FILE_ID, c.REC_INDEX} <= set(ctx.frame.schema):
+            return in_columns
+        hits = ctx.texts.hits(needle)
+        if hits.is_empty():
+            return in_columns
+        return in_columns | packed_locator().is_in(hits.implode())
 
     def body(self) -> str:
         """``text~VALUE``."""
@@ -255,20 +264,29 @@ class TacticClause(_ValueClause):
         return cls(value=name, negate=negate)
 
     def test(self, ctx: Context) -> pl.Expr:
-        """The event's tactic list holds the name."""
+        """The event's tactic list holds the name, or a name of the same tactic."""
         column = c.TACTICS_EXTENDED if ctx.extended else c.TACTICS
         wanted = self.value.strip().lower()
+        names = sorted(ctx.tactic_aliases.get(wanted, frozenset()) | {wanted})
         lists = ctx.require(column)
-        return lists.list.eval(pl.element().str.to_lowercase() == wanted).list.any()
+        return lists.list.eval(pl.element().str.to_lowercase().is_in(names)).list.any()
 
     def body(self) -> str:
         """``tactic=NAME``."""
         return f"tactic={self.value}"
 
 
+#: The outcomes ``errors`` keeps (see ``outcome`` in :mod:`ctir_tui.engine.schema`).
+FAILED_OUTCOMES: Final = ("failure", "denied")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ErrorsClause(Clause):
-    """Failed calls only (an error code is set)."""
+    """Failed calls only: the outcome is a failure or a denial.
+
+    A failed console login has no error code (only ``errorMessage: Failed authentication``
+    and ``responseElements.ConsoleLogin: Failure``); its outcome says it failed, so it is kept.
+    """
 
     word: ClassVar[str] = "errors"
 
@@ -278,9 +296,13 @@ class ErrorsClause(Clause):
         return cls(negate=negate)
 
     def test(self, ctx: Context) -> pl.Expr:
-        """``error_code`` is set."""
+        """``outcome`` is failure or denied; where it is unknown, an error code is set."""
         code = ctx.require(c.ERROR_CODE)
-        return code.is_not_null() & (code != "")
+        has_code = code.is_not_null() & (code != "")
+        if c.OUTCOME not in ctx.frame.schema:
+            return has_code
+        outcome = pl.col(c.OUTCOME)
+        return outcome.is_in(FAILED_OUTCOMES) | (outcome.is_null() & has_code)
 
     def body(self) -> str:
         """``errors``."""

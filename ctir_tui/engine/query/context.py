@@ -8,7 +8,7 @@ frame, so that a history walk or a pivot back to a frame already seen costs noth
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -16,6 +16,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.marks import CaseMarks
+from ctir_tui.engine.query.texts import TextSearch
 from ctir_tui.engine.query.values import Address, FilterError, parse_addresses, shown
 from ctir_tui.engine.times import parse_user_time
 
@@ -34,7 +35,12 @@ def _evict(cache: dict[object, object], size: int) -> None:
 
 
 class Context:
-    """One frame being filtered, and how (extended tactics, the anchor of durations, the case)."""
+    """One frame being filtered, and how: extended tactics, the anchor of durations, and what
+    lies beside the frame (the case, the text store, the names of tactics).
+
+    Everything beside the frame is optional: a clause that needs what is missing says so
+    (the case) or does without (free text then searches the frame's columns only).
+    """
 
     def __init__(
         self,
@@ -43,11 +49,18 @@ class Context:
         extended: bool,
         newest: datetime | None,
         case: CaseMarks | None = None,
+        texts: TextSearch | None = None,
+        tactic_aliases: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.frame = frame
         self.extended = extended
         #: The case's current marks and tags, for the ``marked`` and ``tag`` clauses.
         self.case = case
+        #: The load's request, response and additional data, for free text.
+        self.texts = texts
+        #: Lower-case tactic name -> the lower-case names that mean the same tactic (the
+        #: cheatsheet's "Defense Evasion" is ATT&CK v19's Stealth and Defense Impairment).
+        self.tactic_aliases = tactic_aliases or {}
         self._newest = newest
         self._newest_known = newest is not None
 

@@ -64,8 +64,20 @@ class AnyOfClause(Clause):
             _check_column(column)
 
     def test(self, ctx: Context) -> pl.Expr:
-        """Any pair matches."""
-        return pl.any_horizontal([ctx.equals(col, v).fill_null(False) for col, v in self.pairs])
+        """Any pair matches (several values of one text column: one membership test)."""
+        by_column: dict[str, list[str]] = {}
+        for column, value in self.pairs:
+            by_column.setdefault(column, []).append(value)
+        tests = []
+        for column, values in by_column.items():
+            dtype = ctx.frame.schema.get(column)
+            if len(values) > 1 and isinstance(dtype, pl.Categorical | pl.String):
+                ctx.require(column)
+                wanted = pl.lit(pl.Series(values, dtype=pl.String)).implode()
+                tests.append(pl.col(column).is_in(wanted).fill_null(False))
+            else:
+                tests += [ctx.equals(column, v).fill_null(False) for v in values]
+        return pl.any_horizontal(tests)
 
     def body(self) -> str:
         """``session=KEY`` or ``a=1|b=2``."""

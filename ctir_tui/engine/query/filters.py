@@ -9,7 +9,7 @@ resolved when the expression is built, against the newest event of the frame bei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,6 +18,7 @@ import polars as pl
 from ctir_tui.engine.query.clauses import Clause, TacticClause
 from ctir_tui.engine.query.context import Context
 from ctir_tui.engine.query.marks import CaseMarks
+from ctir_tui.engine.query.texts import TextSearch
 from ctir_tui.engine.query.time_clauses import SinceClause, UntilClause, _TimeClause
 from ctir_tui.engine.query.values import check_tactic
 
@@ -89,6 +90,8 @@ class Filters:
         extended: bool = False,
         newest: datetime | None = None,
         case: CaseMarks | None = None,
+        texts: TextSearch | None = None,
+        tactic_aliases: Mapping[str, frozenset[str]] | None = None,
     ) -> pl.Expr:
         """Return one boolean expression for all clauses, AND-ed (``pl.lit(True)`` if none).
 
@@ -101,6 +104,10 @@ class Filters:
             extended: Test tactic clauses against the extended mapping.
             newest: Anchor for durations instead of the newest event of ``frame``.
             case: The case's current marks and tags, for ``marked`` and ``tag`` clauses.
+            texts: The load's text store, searched by ``text`` clauses as well as the
+                frame's columns (see :class:`~.texts.TextSearch`).
+            tactic_aliases: Names meaning the same tactic (:meth:`Mapping.tactic_aliases
+                <ctir_tui.engine.tactics.model.Mapping.tactic_aliases>`).
 
         Raises:
             FilterError: A clause needs a column the frame lacks, a field value does not
@@ -108,7 +115,14 @@ class Filters:
         """
         if not self.clauses:
             return pl.lit(True)
-        ctx = Context(frame, extended=extended, newest=newest, case=case)
+        ctx = Context(
+            frame,
+            extended=extended,
+            newest=newest,
+            case=case,
+            texts=texts,
+            tactic_aliases=tactic_aliases,
+        )
         return pl.all_horizontal([c.expr(ctx) for c in self.clauses])
 
     def apply(
@@ -118,11 +132,21 @@ class Filters:
         extended: bool = False,
         newest: datetime | None = None,
         case: CaseMarks | None = None,
+        texts: TextSearch | None = None,
+        tactic_aliases: Mapping[str, frozenset[str]] | None = None,
     ) -> pl.DataFrame:
         """Return the rows of ``frame`` that pass every clause (see :meth:`to_expr`)."""
         if not self.clauses:
             return frame
-        return frame.filter(self.to_expr(frame, extended=extended, newest=newest, case=case))
+        expr = self.to_expr(
+            frame,
+            extended=extended,
+            newest=newest,
+            case=case,
+            texts=texts,
+            tactic_aliases=tactic_aliases,
+        )
+        return frame.filter(expr)
 
     def time_bounds(self) -> tuple[SinceClause | None, UntilClause | None]:
         """The positive since and until bounds, if any (for checks and SQL partitions)."""

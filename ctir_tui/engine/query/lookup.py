@@ -15,6 +15,7 @@ import polars as pl
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.clauses import TextClause
 from ctir_tui.engine.query.filters import Filters
+from ctir_tui.engine.query.texts import TextSearch
 from ctir_tui.engine.times import as_utc
 
 _ROW: Final = "__row"
@@ -25,11 +26,12 @@ def rows_where(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     return frame.with_row_index(_ROW).filter(expr).get_column(_ROW)
 
 
-def matching_rows(frame: pl.DataFrame, text: str) -> pl.Series:
-    """Indices of the rows holding ``text``: the same test as the ``text`` filter."""
+def matching_rows(frame: pl.DataFrame, text: str, texts: TextSearch | None = None) -> pl.Series:
+    """Indices of the rows holding ``text``: the same test as the ``text`` filter (which
+    also searches request and response text when given the load's ``texts``)."""
     if not text or not frame.height:
         return pl.Series(_ROW, [], dtype=pl.UInt32)
-    return rows_where(frame, Filters((TextClause(value=text),)).to_expr(frame))
+    return rows_where(frame, Filters((TextClause(value=text),)).to_expr(frame, texts=texts))
 
 
 def locate(frame: pl.DataFrame, event: Mapping[str, Any]) -> int | None:

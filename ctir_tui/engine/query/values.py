@@ -170,6 +170,11 @@ def glob_body(pattern: str) -> str:
     return "".join(out)
 
 
+def literal_pattern(text: str) -> str:
+    """A regex (Rust's syntax, as Polars reads it) matching ``text`` literally."""
+    return "".join("\\" + char if char in _REGEX_META else char for char in text)
+
+
 def globs_regex(globs: Sequence[str]) -> str:
     """One anchored, case-insensitive regex matching any of ``globs``."""
     return "(?is)^(?:" + "|".join(glob_body(g) for g in globs) + ")$"

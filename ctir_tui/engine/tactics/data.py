@@ -8,6 +8,9 @@ directory (:mod:`ctir_tui.paths`).
 
 Override file format (every table optional)::
 
+    # ATT&CK naming of the extended matrix and of techniques: "v19" (the default) or "v18".
+    attack_version = "v18"
+
     # Add events to a tactic, named by ID ("TA0003") or by name ("Persistence",
     # "Defense Evasion" or "Stealth"). An ATT&CK tactic that is not in the matrix yet
     # (e.g. "Collection"), or one declared under [[tactic]], becomes a new column.
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,7 +52,8 @@ from ctir_tui import paths
 from ctir_tui.engine.tactics.model import Cell, ExtendedEntry, Mapping, Tactic
 from ctir_tui.engine.tactics.overrides import apply_override
 
-DEFAULT_VERSION = "v18"
+#: ATT&CK naming when neither the caller nor ``attack_version`` in the override file says.
+DEFAULT_VERSION = "v19"
 _PKG = "ctir_tui.engine.tactics"
 
 
@@ -62,14 +67,13 @@ def default_override_path() -> Path:
     return paths.tactics_override_file()
 
 
-def load_mapping(
-    *, config_path: Path | None = None, attack_version: str = DEFAULT_VERSION
-) -> Mapping:
+def load_mapping(*, config_path: Path | None = None, attack_version: str | None = None) -> Mapping:
     """Load the packaged mapping and merge the user's override file.
 
     Args:
         config_path: Override file to use instead of the default one.
-        attack_version: ATT&CK naming, "v18" (default) or "v19".
+        attack_version: ATT&CK naming, "v19" or "v18"; None: the override file's
+            ``attack_version``, else :data:`DEFAULT_VERSION`.
 
     Returns:
         The mapping; problems with the override are listed in ``warnings``.
@@ -79,15 +83,21 @@ def load_mapping(
     """
     seed = _read_packaged("seed.toml")
     versions: dict[str, Any] = seed["versions"]
+    override = config_path if config_path is not None else default_override_path()
+    problems: list[str] = []
+    if attack_version is None:
+        attack_version = configured_version(override, list(versions), problems)
     if attack_version not in versions:
         known = ", ".join(versions)
         raise ValueError(f"unknown ATT&CK version {attack_version!r} (known: {known})")
     version: dict[str, Any] = versions[attack_version]
     names: dict[str, str] = dict(version["tactics"])
+    cheatsheet: dict[str, str] = dict(seed["cheatsheet"]["tactics"])
     tactics = tuple(
         Tactic(
             id=t["id"],
-            name=names[t["id"]],
+            name=cheatsheet.get(t["id"], names[t["id"]]),
+            attack_name=names[t["id"]],
             cells=tuple(
                 Cell(
                     event=c["event"],
@@ -101,15 +111,47 @@ def load_mapping(
         for t in seed["tactic"]
     )
     extended = tuple(_extended_entries(_read_packaged("extended.toml"), version))
+    other: dict[str, list[str]] = {}
+    for each in versions.values():
+        for tid, name in each["tactics"].items():
+            other.setdefault(tid, []).append(name)
     base = Mapping(
         attack_version=attack_version,
         tactics=tactics,
         extended=extended,
         names=names,
         order=tuple(names),
-        override_path=config_path if config_path is not None else default_override_path(),
+        override_path=override,
+        seed_names=cheatsheet,
+        other_names={tid: tuple(dict.fromkeys(n)) for tid, n in other.items()},
+        alias_ids={a["name"].lower(): tuple(a["tactics"]) for a in seed.get("alias", [])},
     )
-    return apply_override(base, explicit=config_path is not None, versions=versions)
+    merged = apply_override(base, explicit=config_path is not None, versions=versions)
+    if problems:
+        merged = replace(merged, warnings=[*problems, *merged.warnings])
+    return merged
+
+
+def configured_version(path: Path, known: list[str], problems: list[str]) -> str:
+    """The ``attack_version`` the override file asks for, else :data:`DEFAULT_VERSION`.
+
+    A file that cannot be read is reported by the override's own reading; a version that
+    is not known is reported in ``problems`` and the default is used.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return DEFAULT_VERSION
+    wanted = data.get("attack_version")
+    if wanted is None:
+        return DEFAULT_VERSION
+    if wanted not in known:
+        problems.append(
+            f"{path}: attack_version must be one of {', '.join(known)}, not {wanted!r}; "
+            f"using {DEFAULT_VERSION}"
+        )
+        return DEFAULT_VERSION
+    return str(wanted)
 
 
 @functools.cache

@@ -62,12 +62,22 @@ def cell_marker(cell: MatrixCell) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MatrixTactic:
-    """One column of the matrix."""
+    """One column of the matrix.
+
+    ``name`` is the column's name (the cheatsheet's in the seed matrix); ``attack_name`` the
+    ATT&CK name in use when it differs (the seed's Defense Evasion is v19's Stealth).
+    """
 
     name: str
     id: str
     count: int
     cells: tuple[MatrixCell, ...]
+    attack_name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The header: the name, and the ATT&CK name beside it when it differs."""
+        return f"{self.name} ({self.attack_name})" if self.attack_name else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +109,12 @@ class Matrix:
                 if c.data_event:
                     cell["data_event"] = True
                 cells.append(cell)
-            tactics.append({"name": t.name, "id": t.id, "count": t.count, "cells": cells})
-        return {"tactics": tactics}
+            item: dict[str, Any] = {"name": t.name, "id": t.id, "count": t.count}
+            if t.attack_name:
+                item["attack_name"] = t.attack_name
+            item["cells"] = cells
+            tactics.append(item)
+        return {"attack_version": self.attack_version, "tactics": tactics}
 
 
 def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
@@ -120,9 +134,12 @@ def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     keyed = frame.with_columns(_keys())
     pairs = keyed.select(_SRC, _NAME).unique()
     seed = _seed_matches(pairs, mapping)
-    every = pl.concat([seed, *_extended_matches(pairs, mapping)], how="vertical_relaxed")
+    every = pl.concat(
+        [seed.drop("seed_tactic"), *_extended_matches(pairs, mapping)], how="vertical_relaxed"
+    )
+    # The seed column names the cheatsheet's tactics; the extended one ATT&CK's.
     lists = [
-        _as_lists(seed, TACTICS),
+        _as_lists(seed.with_columns(pl.col("seed_tactic").alias("tactic")), TACTICS),
         _as_lists(every, TACTICS_EXTENDED),
     ]
     for part in lists:
@@ -153,6 +170,7 @@ def matrix_counts(
     """
     counts = frame.lazy().group_by(_keys()).agg(pl.len().cast(pl.Int64).alias("n")).collect()
     seed = _seed_matches(counts, mapping)
+    seed = seed.drop("seed_tactic")
     matches = [seed, *_extended_matches(counts, mapping)] if extended else [seed]
     every = pl.concat(matches, how="vertical_relaxed")
     totals = _lookup(
@@ -190,13 +208,15 @@ def matrix_counts(
         cells += [
             MatrixCell(e, n, notes.get(e), False, e in data_events) for e, n in extra.get(tid, [])
         ]
-        name = mapping.names.get(tid, tid)
-        columns.append(MatrixTactic(name, tid, totals.get((tid,), 0), tuple(cells)))
+        attack = mapping.names.get(tid, tid)
+        name = tactic.name if tactic is not None and not extended else attack
+        beside = attack if name != attack else None
+        columns.append(MatrixTactic(name, tid, totals.get((tid,), 0), tuple(cells), beside))
     return Matrix(tuple(columns), extended, mapping.attack_version)
 
 
 def tactic_counts(frame: pl.DataFrame | pl.LazyFrame, mapping: Mapping) -> dict[str, int]:
-    """Return events per seed tactic, by tactic name (the matrix's seed-mode counts)."""
+    """Return events per seed tactic, by the cheatsheet's tactic name (the seed matrix)."""
     return {t.name: t.count for t in matrix_counts(frame, mapping).tactics}
 
 
@@ -220,11 +240,17 @@ def _rank(mapping: Mapping) -> dict[str, int]:
 def _seed_frame(mapping: Mapping) -> pl.DataFrame:
     rank = _rank(mapping)
     rows = [
-        (c.event, t.id, mapping.names.get(t.id, t.id), rank[t.id])
+        (c.event, t.id, mapping.names.get(t.id, t.id), t.name, rank[t.id])
         for t in mapping.tactics
         for c in t.cells
     ]
-    schema = {_NAME: pl.String, "tactic_id": pl.String, "tactic": pl.String, "rank": pl.Int32}
+    schema = {
+        _NAME: pl.String,
+        "tactic_id": pl.String,
+        "tactic": pl.String,
+        "seed_tactic": pl.String,
+        "rank": pl.Int32,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row").unique(maintain_order=True)
 
 
@@ -249,7 +275,8 @@ def _entry_frame(mapping: Mapping, *, prefix: bool) -> pl.DataFrame:
 def _seed_matches(pairs: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Rows (keys, [n], tactic_id, tactic, rank, cell) for every seed cell an event matches."""
     matched = pairs.join(_seed_frame(mapping), on=_NAME)
-    return matched.with_columns(pl.col(_NAME).alias("cell")).select(_match_columns(pairs))
+    columns = [*_match_columns(pairs), "seed_tactic"]
+    return matched.with_columns(pl.col(_NAME).alias("cell")).select(columns)
 
 
 def _match_columns(pairs: pl.DataFrame) -> list[str]:

@@ -22,11 +22,21 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Tactic:
-    """A seed tactic (a matrix column) with its cells in order."""
+    """A seed tactic (a matrix column) with its cells in order.
+
+    ``name`` is the cheatsheet's column name; ``attack_name`` the tactic's name in the
+    ATT&CK version in use (they differ for ``TA0005``: Defense Evasion, v19's Stealth).
+    """
 
     id: str
     name: str
     cells: tuple[Cell, ...]
+    attack_name: str = ""
+
+    @property
+    def attack(self) -> str:
+        """The ATT&CK name (the column name when none was given)."""
+        return self.attack_name or self.name
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -61,6 +71,10 @@ class Mapping:
         override_path: The override file consulted.
         override_applied: Whether the override file was found and merged.
         warnings: Problems met while reading the override (each names file and line).
+        seed_names: Tactic ID -> the cheatsheet's column name (the seed matrix's headers).
+        other_names: Tactic ID -> its names in every ATT&CK version the data knows.
+        alias_ids: Lower-case name -> the tactic IDs it stands for (``defense evasion``:
+            Stealth and Defense Impairment).
     """
 
     attack_version: str
@@ -71,6 +85,9 @@ class Mapping:
     override_path: Path
     override_applied: bool = False
     warnings: list[str] = field(default_factory=list)
+    seed_names: dict[str, str] = field(default_factory=dict)
+    other_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    alias_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def tactic_ids(self, extended: bool) -> list[str]:
         """Return the tactic IDs of the matrix in order.
@@ -87,7 +104,12 @@ class Mapping:
         return sorted(used, key=lambda t: rank.get(t, len(rank)))
 
     def tactic_names(self, extended: bool) -> list[str]:
-        """Return the tactic names of the matrix in order (see :meth:`tactic_ids`)."""
+        """Return the tactic names of the matrix in order (see :meth:`tactic_ids`).
+
+        The seed matrix keeps the cheatsheet's names; the extended one uses ATT&CK's.
+        """
+        if not extended:
+            return [t.name for t in self.tactics]
         return [self.names.get(t, t) for t in self.tactic_ids(extended)]
 
     def tactic_id(self, name: str) -> str | None:
@@ -95,4 +117,40 @@ class Mapping:
         for tid, tname in self.names.items():
             if tname == name:
                 return tid
+        for tactic in self.tactics:
+            if tactic.name == name:
+                return tactic.id
         return None
+
+    def tactic_words(self) -> list[str]:
+        """Every name a tactic filter accepts: the extended matrix's, the cheatsheet's, then
+        those of the other ATT&CK versions (``Defense Evasion`` in v19, ``Stealth`` in v18)."""
+        words: dict[str, str] = {}
+        names = [*self.tactic_names(extended=True), *self.tactic_names(extended=False)]
+        names += [n for versions in self.other_names.values() for n in versions]
+        for name in names:
+            words.setdefault(name.lower(), name)
+        return list(words.values())
+
+    def tactic_aliases(self) -> dict[str, frozenset[str]]:
+        """Lower-case name -> every lower-case name of the tactics it stands for.
+
+        A tactic's names in any version and its cheatsheet name are one tactic; an alias
+        (``defense evasion`` in v19) stands for several. The tactic clause keeps events
+        whose tactic list holds any of these names.
+        """
+        by_id: dict[str, set[str]] = {}
+        for tid, name in self.names.items():
+            by_id.setdefault(tid, set()).add(name.lower())
+        for tid, name in self.seed_names.items():
+            by_id.setdefault(tid, set()).add(name.lower())
+        for tid, several in self.other_names.items():
+            by_id.setdefault(tid, set()).update(n.lower() for n in several)
+        out: dict[str, set[str]] = {}
+        for names in by_id.values():
+            for name in names:
+                out.setdefault(name, set()).update(names)
+        for alias, ids in self.alias_ids.items():
+            for tid in ids:
+                out.setdefault(alias, set()).update(by_id.get(tid, ()))
+        return {name: frozenset(names) for name, names in out.items()}

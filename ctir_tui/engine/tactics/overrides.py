@@ -88,6 +88,8 @@ def _line_of(text: str, table: str | None, index: int = 0, key: str | None = Non
 
 def _validate(data: dict[str, Any], text: str, errors: list[_OverrideError]) -> None:
     for top, value in data.items():
+        if top == "attack_version":  # read (and checked) by data.configured_version
+            continue
         if top not in _SHAPES:
             known = ", ".join(f"[[{k}]]" for k in _SHAPES)
             message = f"unknown table or key {top!r} (expected {known})"
@@ -199,7 +201,15 @@ def _merge(
             else e
             for e in extended
         ]
-    tactics = tuple(Tactic(id=tid, name=names[tid], cells=tuple(cells[tid])) for tid in columns)
+    tactics = tuple(
+        Tactic(
+            id=tid,
+            name=base.seed_names.get(tid, names[tid]),
+            cells=tuple(cells[tid]),
+            attack_name=names[tid],
+        )
+        for tid in columns
+    )
     return replace(base, tactics=tactics, extended=tuple(extended), names=names, order=tuple(order))
 
 

@@ -87,7 +87,8 @@ class FindingScreen(Screen[None]):
         if request.what == MARKS:
             rows = marked_rows(view, request.marks)
         else:
-            rows = matching_rows(view, request.text)
+            texts = self.session.text_search if self.session is not None else None
+            rows = matching_rows(view, request.text, texts)
         self.post_message(self.RowsFound(generation, request, rows))
 
     @on(RowsFound)

@@ -155,7 +155,7 @@ class MainScreen(FindingScreen):
         self.remove_class("-loading")
         self.query_one(LoadPanel).display = False
         try:
-            first = self.filters.validate(session.mapping.tactic_names(extended=True))
+            first = self.filters.validate(session.mapping.tactic_words())
         except FILTER_ERRORS as exc:
             self.notify(inert(str(exc)), severity="error", markup=False)
             first = Filters()
@@ -170,7 +170,7 @@ class MainScreen(FindingScreen):
             return
         self.generation += 1
         bar = self.query_one(FilterBar)
-        bar.set_filters(self.filters.labels(), self.session.mapping.tactic_names(extended=True))
+        bar.set_filters(self.filters.labels(), self.session.mapping.tactic_words())
         current = self.query_one(EventList).current_event()
         self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 

@@ -23,7 +23,7 @@ _TACTICS = {c.TACTICS: False, c.TACTICS_EXTENDED: True}
 def equals(column: str, value: str, ctx: SqlContext) -> exp.Expr:
     """``column == value`` over the table, as ctir's view tests it."""
     if column in _TACTICS:
-        ids = tactic_ids(ctx.mapping, lambda name: name == value)
+        ids = tactic_ids(ctx.mapping, lambda name: name == value, extended=_TACTICS[column])
         return tactic_events(ctx, ids, extended=_TACTICS[column])
     sql = ctx.shape.column(column)
     if column == c.TIME:

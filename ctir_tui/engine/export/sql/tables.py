@@ -89,6 +89,10 @@ class Shape(ABC):
         """A scalar inside a JSON object field (``responseElements.credentials.accessKeyId``)."""
 
     @abstractmethod
+    def json_text(self, field: str) -> exp.Expr:
+        """A JSON object field (``requestParameters``) as text, for free-text search."""
+
+    @abstractmethod
     def read_only(self) -> exp.Expr:
         """``readOnly`` as a boolean (null when absent)."""
 
@@ -266,6 +270,10 @@ class AthenaShape(Shape):
         """``json_extract_scalar(field, '$.a.b')``: the object is JSON text."""
         return exp.JSONExtractScalar(this=self.field(field), expression=_json_path(keys))
 
+    def json_text(self, field: str) -> exp.Expr:
+        """The column already holds the object as JSON text."""
+        return self.field(field)
+
     def read_only(self) -> exp.Expr:
         """``readonly`` holds the JSON boolean as text."""
         return exp.Lower(this=self.field("readOnly")).eq("true")
@@ -331,6 +339,10 @@ class LakeShape(Shape):
         if len(keys) == 1:
             return top
         return exp.JSONExtractScalar(this=top, expression=_json_path(keys[1:]))
+
+    def json_text(self, field: str) -> exp.Expr:
+        """``json_format(CAST(map AS JSON))``: the map written out as JSON text."""
+        return exp.JSONFormat(this=exp.cast(self.field(field), exp.DataType.build("JSON")))
 
     def read_only(self) -> exp.Expr:
         """A boolean already."""

@@ -30,8 +30,11 @@ def _regex_literal(text: str) -> str:
     )
 
 
-def tactic_ids(mapping: Mapping, named: Callable[[str], bool]) -> set[str]:
-    """The IDs of every tactic (seed or extended) whose shown name satisfies ``named``."""
+def tactic_ids(mapping: Mapping, named: Callable[[str], bool], *, extended: bool) -> set[str]:
+    """The IDs of every tactic whose shown name satisfies ``named``: in the seed column the
+    cheatsheet's name, in the extended one ATT&CK's (as :mod:`..tactics.matrix` writes them)."""
+    if not extended:
+        return {t.id for t in mapping.tactics if named(t.name)}
     ids = {t.id for t in mapping.tactics} | {t for e in mapping.extended for t in e.tactic_ids}
     return {tid for tid in ids if named(mapping.names.get(tid, tid))}
 
@@ -71,6 +74,8 @@ def tactic_events(ctx: SqlContext, ids: set[str], *, extended: bool) -> exp.Expr
 
 @positive.register
 def _tactic(clause: TacticClause, ctx: SqlContext) -> exp.Expr:
-    wanted = clause.value.strip().lower()
-    ids = tactic_ids(ctx.mapping, lambda shown: shown.lower() == wanted)
+    # Any name of the tactic (or of the tactics an alias stands for), as the view reads it.
+    wanted = ctx.mapping.tactic_aliases().get(clause.value.strip().lower())
+    words = wanted or frozenset({clause.value.strip().lower()})
+    ids = tactic_ids(ctx.mapping, lambda shown: shown.lower() in words, extended=ctx.extended)
     return tactic_events(ctx, ids, extended=ctx.extended)

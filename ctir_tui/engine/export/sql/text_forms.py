@@ -22,6 +22,7 @@ from ctir_tui.engine import schema as c
 from ctir_tui.engine.export.sql.context import SqlContext
 from ctir_tui.engine.export.sql.forms import any_of, contains_text, positive
 from ctir_tui.engine.query.clauses import (
+    FAILED_OUTCOMES,
     PRINCIPAL_COLUMNS,
     RECORD_TEXT_COLUMNS,
     ErrorsClause,
@@ -47,10 +48,17 @@ def _principal(clause: PrincipalClause, ctx: SqlContext) -> exp.Expr:
     return _contains_any(ctx, PRINCIPAL_COLUMNS, clean(clause.value))
 
 
+#: The record's objects free text searches, as ctir's text store holds them.
+_TEXT_OBJECTS = ("requestParameters", "responseElements", "additionalEventData")
+
+
 @positive.register
 def _text(clause: TextClause, ctx: SqlContext) -> exp.Expr:
-    # The loader's notes are ctir's own: a table of the trail has the record only.
-    return _contains_any(ctx, RECORD_TEXT_COLUMNS, clean(clause.value))
+    # The record's columns (the loader's notes are ctir's own: a table of the trail has the
+    # record only), and its request, response and additional data (ctir's text store).
+    needle = clean(clause.value)
+    objects = [contains_text(ctx.shape.json_text(name), needle) for name in _TEXT_OBJECTS]
+    return any_of([_contains_any(ctx, RECORD_TEXT_COLUMNS, needle), *objects])
 
 
 def _prefix(network: ipaddress.IPv4Network | ipaddress.IPv6Network | str) -> exp.Expr:
@@ -98,9 +106,11 @@ def _event(clause: EventClause, ctx: SqlContext) -> exp.Expr:
 
 @positive.register
 def _errors(clause: ErrorsClause, ctx: SqlContext) -> exp.Expr:
-    # An empty code is no error, as in ctir.
-    code = exp.Coalesce(this=ctx.shape.column(c.ERROR_CODE), expressions=[exp.Literal.string("")])
-    return exp.NEQ(this=code, expression=exp.Literal.string(""))
+    # The outcome, as ctir derives it: a failed console login (no error code) is failed too.
+    return exp.In(
+        this=ctx.shape.column(c.OUTCOME),
+        expressions=[exp.Literal.string(o) for o in FAILED_OUTCOMES],
+    )
 
 
 @positive.register
