@@ -32,6 +32,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "1m": {"accounts": 3, "days": 3, "events": 1_000_000, "files": 7_800},
     "300k": {"accounts": 8, "days": 3, "events": 300_000, "files": 12_400},
     "tiny100k": {"accounts": 25, "days": 3, "files": 100_000, "per_file": (1, 3)},
+    # An organisation trail of a working week: the 10M case of bench/bench_10m.py.
+    "10m": {"accounts": 6, "days": 5, "events": 10_000_000, "files": 40_000},
 }
 #: Records-per-file buckets of the README's table.
 BUCKETS = (
