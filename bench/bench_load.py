@@ -1,30 +1,40 @@
-"""Load-speed comparison: ctir against DuckDB and ``zcat | jq`` on the same S3-layout trail.
+"""Load speed on trails laid out as CloudTrail delivers them: ctir, DuckDB and the floor, one run.
 
 Usage::
 
-    python bench/bench_load.py                  # 1,000,000 events (generated when missing)
-    python bench/bench_load.py --events 100000  # a quick run
-    python bench/bench_load.py --skip-jq --data bench/data/1m
+    python bench/bench_load.py                       # trail-1m and trail-300k (made if missing)
+    python bench/bench_load.py --preset 1m           # one layout
+    python bench/bench_load.py --preset tiny100k     # 100,000 tiny files
+    python bench/bench_load.py --data DIR            # any folder of .json.gz deliveries
 
-Every tool runs in a fresh subprocess, so wall time includes interpreter start-up and imports,
-and peak RSS (from ``wait4``) belongs to that tool alone. Results are printed as a table and
-written to ``bench/out/results.json``.
+For each trail, in one run and each in a fresh process (wall time includes start-up and
+imports; peak RSS from ``wait4`` is that process's, or its biggest worker's):
+
+- **ctir cold**: the explorer's load (``Session.open``) with an empty cache, which it fills;
+- **ctir warm summary**: ``ctir summary --json`` again, from that cache;
+- **DuckDB**: ``read_json`` of the same files into a table of the core columns;
+- **floor**: what any loader must do at least: read every file, inflate it (isal) and
+  ``orjson.loads`` it, in two processes with the garbage collector off.
+
+The ratios printed are ctir's cold wall time over DuckDB's and over the floor's. The data
+layouts come from ``bench/gen/trailset.py`` (one file per account, region and ~5 minutes,
+sizes as CloudTrail writes them). Results also go to ``bench/out/load-<name>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
-import shutil
+import resource
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,48 +48,202 @@ from bench.generate import write_bench
 
 HERE = Path(__file__).resolve().parent
 SEED = 20250312
-FILTER_RUNS = 5
+DEFAULT_PRESETS = ("1m", "300k")
 
 #: The core columns DuckDB is asked for: what ctir's frame holds, give or take.
 DUCK_TYPE = (
     "STRUCT(eventTime VARCHAR, eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR, "
-    "sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, eventID VARCHAR, "
-    "readOnly BOOLEAN, userIdentity STRUCT(type VARCHAR, arn VARCHAR, accessKeyId VARCHAR, "
-    "userName VARCHAR, principalId VARCHAR))[]"
+    "sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, errorMessage VARCHAR, "
+    "eventID VARCHAR, requestID VARCHAR, readOnly VARCHAR, eventType VARCHAR, "
+    "recipientAccountId VARCHAR, userIdentity STRUCT(type VARCHAR, arn VARCHAR, "
+    "accountId VARCHAR, accessKeyId VARCHAR, userName VARCHAR, principalId VARCHAR))[]"
 )
 DUCK_QUERY = """
 CREATE TABLE ev AS
-SELECT r.eventTime::TIMESTAMPTZ AS time, r.eventName AS event_name,
+SELECT TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS time, r.eventName AS event_name,
        r.eventSource AS event_source, r.awsRegion AS region, r.sourceIPAddress AS source_ip,
-       r.userAgent AS user_agent, r.errorCode AS error_code, r.eventID AS event_id,
-       r.readOnly AS read_only, r.userIdentity.type AS identity_type,
-       r.userIdentity.arn AS principal_arn, r.userIdentity.accessKeyId AS access_key_id
+       r.userAgent AS user_agent, r.errorCode AS error_code, r.errorMessage AS error_message,
+       r.eventID AS event_id, r.requestID AS request_id, r.readOnly AS read_only,
+       r.eventType AS event_type, r.recipientAccountId AS recipient_account_id,
+       r.userIdentity.type AS identity_type, r.userIdentity.arn AS principal_arn,
+       r.userIdentity.accountId AS account_id, r.userIdentity.accessKeyId AS access_key_id,
+       r.userIdentity.userName AS user_name, r.userIdentity.principalId AS principal_id
 FROM (
     SELECT unnest(Records) AS r
     FROM read_json(?, columns = {'Records': 'RECORD_TYPE'}, format = 'auto',
-                   maximum_object_size = 67108864)
+                   maximum_object_size = 268435456)
 )
 """.replace("RECORD_TYPE", DUCK_TYPE)
 
 
 @dataclass(slots=True)
 class Run:
-    """One measured subprocess."""
+    """One measured process."""
 
     tool: str
     wall_s: float | None = None
     events: int | None = None
     peak_rss_mb: float | None = None
-    ok: bool = False
     note: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def events_per_s(self) -> float | None:
-        """Events per wall second, when the run succeeded."""
-        if not self.ok or not self.wall_s or not self.events:
-            return None
-        return self.events / self.wall_s
+
+# --- what each child process does -----------------------------------------------------------
+
+
+def _children_peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def child_ctir_cold(logs: Path, cache: Path) -> dict[str, Any]:
+    """The explorer's load: ``Session.open`` (tactic columns included), filling the cache."""
+    from ctir_tui.engine.pipeline.load import LoadOptions
+    from ctir_tui.engine.session import Session
+
+    session = Session.open([logs], LoadOptions(cache_dir=cache))
+    return {"events": session.report.loaded, "workers_peak_kib": _children_peak_kib()}
+
+
+def _floor_part(files: list[str]) -> int:
+    gc.disable()
+    import orjson
+    from isal import isal_zlib
+
+    count = 0
+    for name in files:
+        with open(name, "rb") as handle:
+            data = isal_zlib.decompress(handle.read(), wbits=31)
+        count += len(orjson.loads(data).get("Records", ()))
+    return count
+
+
+def child_floor(logs: Path) -> dict[str, Any]:
+    """Read, inflate and parse every file in two processes: the least any loader does."""
+    import multiprocessing as mp
+
+    files = sorted(str(p) for p in logs.rglob("*.json.gz"))
+    with mp.get_context("spawn").Pool(2) as pool:
+        counts = pool.map(_floor_part, [files[0::2], files[1::2]])
+    return {"events": sum(counts), "workers_peak_kib": _children_peak_kib()}
+
+
+def child_duckdb(logs: Path) -> dict[str, Any]:
+    """DuckDB's table of the core columns from the same files."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(DUCK_QUERY, [str(logs / "**" / "*.json.gz")])
+    row = con.execute("SELECT count(*) FROM ev").fetchone()
+    return {"events": row[0] if row else 0}
+
+
+# --- the parent -------------------------------------------------------------------------------
+
+
+def _measure_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS MB of it or its biggest worker, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:4]} failed: {out[-500:]}")
+    peak = usage.ru_maxrss
+    lines = [line for line in out.splitlines() if line.startswith("{") and line.endswith("}")]
+    if lines:  # a bench child says how big its workers got
+        peak = max(peak, json.loads(lines[-1]).get("workers_peak_kib", 0))
+    return wall, peak / 1024, out
+
+
+def last_json(text: str) -> dict[str, Any]:
+    for line in text.splitlines()[::-1]:
+        if line.startswith("{"):
+            data: dict[str, Any] = json.loads(line)
+            return data
+    return json.loads(text)  # type: ignore[no-any-return]  # summary --json is indented
+
+
+def measure(name: str, logs: Path) -> list[Run]:
+    """Every tool on one trail, in this order: floor, DuckDB, ctir cold, ctir warm."""
+    me = [sys.executable, str(Path(__file__).resolve())]
+    runs: list[Run] = []
+    print(f"\n{name}: {logs}", flush=True)
+    for tool, child in (
+        ("floor (read+isal+orjson, 2 procs)", "floor"),
+        ("DuckDB read_json", "duckdb"),
+    ):
+        print(f"  {tool} ...", flush=True)
+        wall, peak, out = _measure_child([*me, "--child", child, "--data", str(logs)])
+        runs.append(Run(tool, round(wall, 2), last_json(out)["events"], round(peak)))
+    with tempfile.TemporaryDirectory(prefix="ctir-bench-") as tmp:
+        cache = Path(tmp) / "cache"
+        print("  ctir cold ...", flush=True)
+        wall, peak, out = _measure_child(
+            [*me, "--child", "ctir", "--data", str(logs), "--cache", str(cache)]
+        )
+        runs.append(
+            Run("ctir cold (Session.open)", round(wall, 2), last_json(out)["events"], round(peak))
+        )
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(tmp) / "xdg")}
+        # The CLI's cache lives under XDG_CACHE_HOME: fill it once, then time the warm run.
+        _measure_child([sys.executable, "-m", "ctir_tui", "summary", str(logs), "--json"], env)
+        print("  ctir warm summary ...", flush=True)
+        wall, peak, out = _measure_child(
+            [sys.executable, "-m", "ctir_tui", "summary", str(logs), "--json"], env
+        )
+        runs.append(
+            Run("ctir warm summary", round(wall, 2), json.loads(out)["events"], round(peak))
+        )
+    return runs
+
+
+def report(name: str, logs: Path, runs: list[Run]) -> dict[str, Any]:
+    files = sum(1 for _ in logs.rglob("*.json.gz"))
+    print(f"\n{name}: {files:,} files")
+    print(f"  {'tool':<36}{'wall s':>8}{'events':>12}{'events/s':>12}{'peak MB':>9}")
+    for r in runs:
+        rate = f"{r.events / r.wall_s:,.0f}" if r.events and r.wall_s else "-"
+        print(f"  {r.tool:<36}{r.wall_s:>8.2f}{r.events or 0:>12,}{rate:>12}{r.peak_rss_mb:>9,.0f}")
+    by = {r.tool.split(" (")[0]: r for r in runs}
+    cold = by["ctir cold"].wall_s or 0
+    ratios = {
+        "ctir cold / DuckDB": round(cold / (by["DuckDB read_json"].wall_s or 1), 2),
+        "ctir cold / floor": round(cold / (by["floor"].wall_s or 1), 2),
+    }
+    for label, value in ratios.items():
+        print(f"  {label:<36}{value:>8.2f}x")
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "data": str(logs),
+        "files": files,
+        "runs": [asdict(r) for r in runs],
+        "ratios": ratios,
+    }
+
+
+def ensure(preset: str) -> Path:
+    """The trail of a preset, generated when missing."""
+    out = HERE / "data" / f"trail-{preset}"
+    if not (out / "AWSLogs").is_dir():
+        print(f"generating {out} ...", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                "trail",
+                "--preset",
+                preset,
+                "--out",
+                str(out),
+            ],
+            check=True,
+        )
+    return out / "AWSLogs"
+
+
+# --- shared with bench_ui.py, ui_child.py and bench_analyses.py ------------------------------
 
 
 def run_child(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
@@ -122,31 +286,6 @@ def run_child(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
     return wall, rusage.ru_maxrss / 1024, -999 if timed_out else proc.returncode, text
 
 
-def measure(tool: str, cmd: list[str], timeout: float) -> Run:
-    """Run one tool and parse the JSON line it prints last."""
-    print(f"  running {tool} ...", flush=True)
-    wall, rss, code, text = run_child(cmd, timeout)
-    run = Run(tool, round(wall, 2), peak_rss_mb=round(rss, 1))
-    if code == -999:
-        run.note = f"timed out after {timeout:.0f} s"
-        return run
-    if code != 0:
-        run.note = f"exit status {code}"
-        return run
-    lines = [ln for ln in text.splitlines() if ln.startswith("{")]
-    if not lines:
-        run.note = "printed no result"
-        return run
-    run.detail = json.loads(lines[-1])
-    run.events = run.detail.get("events")
-    run.ok = not run.detail.get("error")
-    run.note = run.detail.get("error", "")
-    return run
-
-
-# --- children -------------------------------------------------------------------------------
-
-
 def probes(logs: Path) -> dict[str, str]:
     """Pick filter values that exist in the data: an IP, a principal part, a CIDR, a window."""
     first = next(iter(sorted(logs.rglob("*.json.gz"))))
@@ -165,98 +304,6 @@ def probes(logs: Path) -> dict[str, str]:
     }
 
 
-def child_ctir(logs: Path, cache: Path, with_filters: bool) -> dict[str, Any]:
-    """Load with ctir (cold or from cache), then optionally time filters on the frame."""
-    from ctir_tui.engine.pipeline.load import LoadOptions, load_paths
-
-    start = time.perf_counter()
-    result = load_paths([logs], LoadOptions(use_cache=True, cache_dir=cache))
-    out: dict[str, Any] = {
-        "events": result.report.loaded,
-        "load_s": round(time.perf_counter() - start, 3),
-        "from_cache": result.report.from_cache,
-    }
-    if with_filters:
-        out["filters_ms"] = ctir_filters(result.frame, probes(logs))
-    return out
-
-
-def ctir_filters(frame: Any, p: dict[str, str]) -> dict[str, Any]:
-    """Median milliseconds of representative filters, through ctir's filter module if present."""
-
-    def timed(build: Any) -> dict[str, Any]:
-        runs, rows = [], 0
-        for _ in range(FILTER_RUNS):
-            t = time.perf_counter()
-            rows = build().height
-            runs.append((time.perf_counter() - t) * 1000)
-        return {"median_ms": round(statistics.median(runs), 2), "rows": rows}
-
-    from ctir_tui.engine.query.filters import Filters
-    from ctir_tui.engine.query.language import make
-
-    specs = {
-        "ip ==": [("ip", p["ip"])],
-        "principal contains": [("principal", p["principal"])],
-        "cidr": [("ip", p["cidr"])],
-        "event glob": [("event", p["event"])],
-        "time window": [("since", p["since"]), ("until", p["until"])],
-    }
-    out: dict[str, Any] = {}
-    for name, clauses in specs.items():
-        filters = Filters()
-        for word, value in clauses:
-            filters = filters.add(make(word, value))
-        out[name] = timed(lambda f=filters: f.apply(frame))
-    out["via"] = "ctir_tui.engine.query"
-    return out
-
-
-def child_duckdb(logs: Path) -> dict[str, Any]:
-    """Build a DuckDB table of the core columns, then time the same IP filter."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    start = time.perf_counter()
-    con.execute(DUCK_QUERY, [str(logs / "**" / "*.json.gz")])
-    row = con.execute("SELECT count(*) FROM ev").fetchone()
-    load_s = time.perf_counter() - start
-    ip = probes(logs)["ip"]
-    runs, rows = [], 0
-    for _ in range(FILTER_RUNS):
-        t = time.perf_counter()
-        # Materialise the matching rows as a table, as a Polars filter builds a new frame.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE hit AS SELECT * FROM ev WHERE source_ip = ?", [ip]
-        )
-        runs.append((time.perf_counter() - t) * 1000)
-        found = con.execute("SELECT count(*) FROM hit").fetchone()
-        rows = found[0] if found else 0
-    return {
-        "events": row[0] if row else 0,
-        "load_s": round(load_s, 3),
-        "filters_ms": {"ip ==": {"median_ms": round(statistics.median(runs), 2), "rows": rows}},
-    }
-
-
-def child_main(args: argparse.Namespace) -> int:
-    """Run one measured tool inside this (child) process and print its JSON result."""
-    logs = Path(args.data)
-    try:
-        if args.child == "duckdb":
-            result = child_duckdb(logs)
-        else:
-            result = child_ctir(logs, Path(args.cache), with_filters=args.child == "ctir-filter")
-    except ImportError as exc:
-        result = {"error": f"not importable: {exc}"}
-    print(json.dumps(result))
-    return 0
-
-
-# --- the parent -----------------------------------------------------------------------------
-
-
 def ensure_data(data: Path, events: int) -> Path:
     """Generate the benchmark set unless ``data`` already holds one of ``events`` events."""
     readme = data / "README.md"
@@ -269,13 +316,6 @@ def ensure_data(data: Path, events: int) -> Path:
     return data / "AWSLogs"
 
 
-def ratio(a: float | None, b: float | None) -> str:
-    """Return ``b / a`` as 'N.Nx' (how many times faster a is), or '-'."""
-    if not a or not b:
-        return "-"
-    return f"{b / a:.1f}x"
-
-
 def machine() -> dict[str, Any]:
     """Where the figures were measured, for the results file."""
     return {
@@ -286,109 +326,33 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the whole comparison."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--data", type=Path, default=None, help="benchmark folder to use/create")
-    parser.add_argument("--skip-jq", action="store_true")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per tool")
-    parser.add_argument("--out", type=Path, default=HERE / "out" / "results.json")
-    parser.add_argument(
-        "--child", choices=["ctir", "ctir-filter", "duckdb"], help=argparse.SUPPRESS
-    )
-    parser.add_argument("--cache", help=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--preset", action="append", help="1m, 300k, tiny100k, 10m (repeatable)")
+    parser.add_argument("--data", type=Path, help="a folder of .json.gz deliveries instead")
+    parser.add_argument("--child", choices=["ctir", "duckdb", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child_main(args)
-
-    label = f"{args.events // 1_000_000}m" if args.events % 1_000_000 == 0 else f"{args.events}"
-    data = args.data or HERE / "data" / label
-    logs = ensure_data(data, args.events)
-    p = probes(logs)
-    me = [sys.executable, str(Path(__file__).resolve())]
-    runs: list[Run] = []
-    print(f"benchmark: {args.events:,} events in {logs}")
-    with tempfile.TemporaryDirectory(prefix="ctir-bench-cache-") as cache:
-        common = ["--data", str(logs), "--cache", cache]
-        runs.append(measure("ctir cold", [*me, "--child", "ctir", *common], args.timeout))
-        runs.append(measure("ctir cached", [*me, "--child", "ctir", *common], args.timeout))
-        runs.append(
-            measure("ctir + filters", [*me, "--child", "ctir-filter", *common], args.timeout)
-        )
-    runs.append(
-        measure("duckdb read_json", [*me, "--child", "duckdb", "--data", str(logs)], args.timeout)
+        logs = Path(args.data)
+        if args.child == "ctir":
+            result = child_ctir_cold(logs, args.cache)
+        elif args.child == "duckdb":
+            result = child_duckdb(logs)
+        else:
+            result = child_floor(logs)
+        print(json.dumps(result))
+        return 0
+    trails = (
+        [(args.data.name, args.data)]
+        if args.data
+        else [(f"trail-{p}", ensure(p)) for p in (args.preset or DEFAULT_PRESETS)]
     )
-    jq = shutil.which("jq")
-    if args.skip_jq or jq is None:
-        runs.append(Run("zcat | jq", note="skipped" if args.skip_jq else "jq not found"))
-    else:
-        pipeline = (
-            f"find '{logs}' -name '*.json.gz' -print0 | xargs -0 zcat | "
-            f"{jq} -c '.Records[] | select(.sourceIPAddress==\"{p['ip']}\")' | wc -l"
-        )
-        print("  running zcat | jq ...", flush=True)
-        wall, rss, code, text = run_child(["bash", "-c", pipeline], args.timeout)
-        run = Run("zcat | jq", round(wall, 2), args.events, round(rss, 1), ok=code == 0)
-        run.note = (
-            f"one IP filter, {text.strip()} rows"
-            if code == 0
-            else (f"timed out after {args.timeout:.0f} s" if code == -999 else f"exit {code}")
-        )
-        runs.append(run)
-    report(runs, args, p, logs)
+    for name, logs in trails:
+        result = report(name, logs, measure(name, logs))
+        out = HERE / "out" / f"load-{name}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2))
     return 0
-
-
-def report(runs: list[Run], args: argparse.Namespace, p: dict[str, str], logs: Path) -> None:
-    """Print the table and write the JSON results."""
-    by = {r.tool: r for r in runs}
-    print()
-    print(f"{'tool':<18} {'wall s':>8} {'events/s':>12} {'peak RSS MB':>12}  note")
-    for r in runs:
-        eps = f"{r.events_per_s:,.0f}" if r.events_per_s else "-"
-        wall = f"{r.wall_s:.2f}" if r.wall_s is not None else "-"
-        rss = f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb is not None else "-"
-        print(f"{r.tool:<18} {wall:>8} {eps:>12} {rss:>12}  {r.note}")
-    cold, cached = by["ctir cold"], by["ctir cached"]
-    duck, jq = by["duckdb read_json"], by["zcat | jq"]
-    ratios = {
-        "ctir cold vs duckdb (wall)": ratio(
-            cold.wall_s if cold.ok else None, duck.wall_s if duck.ok else None
-        ),
-        "ctir cached vs duckdb (wall)": ratio(
-            cached.wall_s if cached.ok else None, duck.wall_s if duck.ok else None
-        ),
-        "ctir cold vs jq (wall)": ratio(
-            cold.wall_s if cold.ok else None, jq.wall_s if jq.ok else None
-        ),
-        "duckdb vs jq (wall)": ratio(
-            duck.wall_s if duck.ok else None, jq.wall_s if jq.ok else None
-        ),
-    }
-    print()
-    for name, value in ratios.items():
-        print(f"{name:<32} {value}  (x = times faster)")
-    for r in runs:
-        filters = r.detail.get("filters_ms")
-        if filters:
-            print(f"\nfilters, {r.tool} (median of {FILTER_RUNS} runs):")
-            for name, f in filters.items():
-                if isinstance(f, dict):
-                    print(f"  {name:<20} {f['median_ms']:>9.2f} ms  {f['rows']:>8,} rows")
-                else:
-                    print(f"  via {f}")
-    result = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "events": args.events,
-        "data": str(logs),
-        "probes": p,
-        "runs": [asdict(r) | {"events_per_s": r.events_per_s} for r in runs],
-        "ratios": ratios,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    print(f"\nresults written to {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Load CloudTrail exports into one Polars frame, in parallel, losing nothing silently.
 
 The pipeline: discover inputs -> reuse the verified cached rows of unchanged files -> parse
-the rest in batches on the parsing pool (:mod:`.pool`) -> normalise each batch
+the rest in batches on the parsing pool (:mod:`.pool`), each normalised by its worker
 (:mod:`.normalise`) -> sort and deduplicate (:mod:`.dedup`) -> write the cache -> report.
 While it runs, progress is reported, and the rows so far can be handed out (``partial``) so
 that the explorer fills before the load ends.
@@ -25,7 +25,6 @@ from ctir_tui.engine.pipeline import cache
 from ctir_tui.engine.pipeline.dedup import drop_duplicates, sort_rows
 from ctir_tui.engine.pipeline.discover import MissingPathError, SourceFile, discover
 from ctir_tui.engine.pipeline.inflate import Limits
-from ctir_tui.engine.pipeline.normalise import normalise
 from ctir_tui.engine.pipeline.pool import Batch, BatchResult, ParsePool
 from ctir_tui.engine.pipeline.report import (
     MAX_REJECTED_DETAILS,
@@ -131,22 +130,21 @@ class _Load:
         return len(self.sources) - 1
 
     def take(self, result: BatchResult) -> None:
-        """Number a batch's inputs, normalise its rows, keep its text part."""
+        """Number a batch's inputs, keep its (normalised) rows and its text part."""
         ids = [self.number(o.source) for o in result.outcomes]
         for file_id, outcome in zip(ids, result.outcomes, strict=True):
             self.outcomes[file_id] = outcome
         if result.rows is not None and result.rows.height:
+            first = ids[0] if ids else 0
+            contiguous = ids == list(range(first, first + len(ids)))
             local = pl.col(c.FILE_ID)
-            rows = result.rows.with_columns(
-                local.replace_strict(dict(enumerate(ids)), return_dtype=pl.UInt32)
+            renumbered = (
+                local + first
+                if contiguous
+                else local.replace_strict(dict(enumerate(ids)), return_dtype=pl.UInt32)
             )
-            names = pl.DataFrame(
-                {
-                    c.FILE_ID: pl.Series(ids, dtype=pl.UInt32),
-                    c.SOURCE_FILE: [self.sources[i].display for i in ids],
-                }
-            )
-            self.frames.append(normalise(rows, names))
+            rows = result.rows.with_columns(renumbered.cast(pl.UInt32).alias(c.FILE_ID))
+            self.frames.append(rows)
             self.events += rows.height
         if result.texts_path is not None:
             self.texts.add(TextPart(result.texts_path, tuple(ids)))

@@ -32,8 +32,10 @@ import polars as pl
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.extract import Columns
 from ctir_tui.engine.pipeline.inflate import Limits
+from ctir_tui.engine.pipeline.normalise import normalise
 from ctir_tui.engine.pipeline.report import FileReport
 from ctir_tui.engine.pipeline.worker import FileOutcome, parse_source
+from ctir_tui.engine.schema import FILE_ID, SOURCE_FILE
 
 #: Seconds between checks that the workers (and, in a worker, the parent) are alive.
 POLL: Final = 0.2
@@ -83,6 +85,14 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
             )
         cols.spill()  # between files: bounded memory for batches of many files too
     main, texts = cols.frames()
+    # Normalised here, in the worker: the parent has only to renumber the files.
+    names = pl.DataFrame(
+        {
+            FILE_ID: pl.Series(range(len(outcomes)), dtype=pl.UInt32),
+            SOURCE_FILE: pl.Series([o.source.display for o in outcomes], dtype=pl.String),
+        }
+    )
+    rows = normalise(main, names)
     problem = None
     kept = None
     if main.height:
@@ -95,7 +105,7 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
                 f"({exc.strerror or exc}): free-text search will not see it"
             )
     shutil.rmtree(spill_dir, ignore_errors=True)
-    return BatchResult(batch.batch_id, outcomes, main, kept, problem=problem)
+    return BatchResult(batch.batch_id, outcomes, rows, kept, problem=problem)
 
 
 #: What a worker's wait for work gives when none came (it then checks on its parent).
