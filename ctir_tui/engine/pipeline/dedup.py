@@ -48,65 +48,68 @@ def _canonical(text: str | None) -> int:
     return zlib.crc32(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
 
 
-def _content_hashes(frame: pl.DataFrame, texts: TextStore | None) -> pl.DataFrame:
-    """Hash what the rows whose eventID repeats say (a handful: cheap), others stay null.
+def _content_hashes(repeated: pl.DataFrame, texts: TextStore | None) -> pl.Series:
+    """Hash what each of the rows whose eventID repeats says (a handful: cheap).
 
     Hashed: every canonical column as text (not categorical codes) and the time as read (a
     Logstash copy writes it differently), then the request, response and additional data,
     compared as JSON values (layout and key order ignored).
     """
-    repeated = frame.with_row_index("__row").filter(
-        pl.col(c.EVENT_ID).is_not_null() & pl.col(c.EVENT_ID).is_duplicated()
-    )
     as_text = [
-        pl.col(name).cast(pl.String) if frame.schema[name] == pl.Categorical else pl.col(name)
+        pl.col(name).cast(pl.String) if repeated.schema[name] == pl.Categorical else pl.col(name)
         for name in HASHED
     ]
-    base = repeated.select(
-        "__row", c.FILE_ID, c.REC_INDEX, pl.struct(as_text).hash(seed=0).alias("__hash")
+    base = repeated.select(c.FILE_ID, c.REC_INDEX, pl.struct(as_text).hash(seed=0).alias("h"))
+    if texts is None:
+        return base.get_column("h")
+    looked_up = texts.join(repeated.select(c.FILE_ID, c.REC_INDEX)).collect()
+    extra = [
+        zlib.crc32(b"%d %d %d" % tuple(_canonical(row[name]) for name in TEXTS))
+        for row in looked_up.iter_rows(named=True)
+    ]
+    keyed = looked_up.select(c.FILE_ID, c.REC_INDEX).with_columns(
+        pl.Series("x", extra, dtype=pl.UInt64)
     )
-    if texts is not None:
-        looked_up = texts.join(repeated.select(c.FILE_ID, c.REC_INDEX)).collect()
-        extra = [
-            zlib.crc32(b"%d %d %d" % tuple(_canonical(row[name]) for name in TEXTS))
-            for row in looked_up.iter_rows(named=True)
-        ]
-        keyed = looked_up.select(c.FILE_ID, c.REC_INDEX).with_columns(
-            pl.Series("__extra", extra, dtype=pl.UInt64)
-        )
-        base = base.join(keyed, on=[c.FILE_ID, c.REC_INDEX], how="left").select(
-            "__row", (pl.col("__hash") ^ pl.col("__extra").fill_null(0)).alias("__hash")
-        )
-    hashes = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).scatter(
-        base.get_column("__row"), base.get_column("__hash")
-    )
-    return frame.with_columns(hashes.alias(c.CONTENT_HASH))
+    joined = base.join(keyed, on=[c.FILE_ID, c.REC_INDEX], how="left", maintain_order="left")
+    return joined.select(pl.col("h") ^ pl.col("x").fill_null(0)).to_series()
 
 
 def drop_duplicates(
     frame: pl.DataFrame, report: LoadReport, texts: TextStore | None = None
 ) -> pl.DataFrame:
-    """Drop re-delivered copies, flag conflicting ones, and count both in ``report``."""
+    """Drop re-delivered copies, flag conflicting ones, and count both in ``report``.
+
+    Only the rows whose eventID repeats are looked at closely (a few in a million): one
+    pass finds them, and the work on them is done on that small frame.
+    """
     before = frame.height
     event_id = pl.col(c.EVENT_ID)
-    if frame.select(event_id.drop_nulls().is_duplicated().any()).item():
-        frame = _content_hashes(frame, texts)
+    repeated = frame.with_row_index("__row").filter(
+        event_id.is_not_null() & event_id.is_duplicated()
+    )
+    if repeated.height:
+        repeated = repeated.with_columns(_content_hashes(repeated, texts).alias(c.CONTENT_HASH))
         same = pl.struct(c.EVENT_ID, c.CONTENT_HASH)
-        frame = frame.filter(event_id.is_null() | same.is_first_distinct())
-        variants = pl.col(c.CONTENT_HASH).n_unique().over(c.EVENT_ID)
-        conflict = event_id.is_not_null() & (variants > 1)
-        frame = frame.with_columns(
-            pl.when(conflict)
-            .then(
-                pl.when(pl.col(c.FLAGS).is_null())
-                .then(pl.lit(FLAG_CONFLICT))
-                .otherwise(pl.col(c.FLAGS).cast(pl.String) + "," + FLAG_CONFLICT)
-            )
-            .otherwise(pl.col(c.FLAGS).cast(pl.String))
-            .cast(pl.Categorical)
-            .alias(c.FLAGS)
+        drop = repeated.filter(~same.is_first_distinct()).get_column("__row")
+        kept = repeated.filter(same.is_first_distinct())
+        conflicting = kept.filter(pl.col(c.CONTENT_HASH).n_unique().over(c.EVENT_ID) > 1)
+        rows = kept.get_column("__row")
+        hashes = pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).scatter(
+            rows, kept.get_column(c.CONTENT_HASH)
         )
-        report.conflicts = int(frame.select(conflict.sum()).item())
+        frame = frame.with_columns(hashes.alias(c.CONTENT_HASH))
+        if conflicting.height:
+            flags = frame.get_column(c.FLAGS).cast(pl.String)
+            marked = [
+                FLAG_CONFLICT if old is None else f"{old},{FLAG_CONFLICT}"
+                for old in conflicting.get_column(c.FLAGS).cast(pl.String).to_list()
+            ]
+            flags = flags.scatter(conflicting.get_column("__row"), marked)
+            frame = frame.with_columns(flags.cast(pl.Categorical).alias(c.FLAGS))
+        report.conflicts = conflicting.height
+        if drop.len():
+            keep = pl.repeat(True, frame.height, eager=True).scatter(drop, False)
+            frame = frame.filter(keep)
     report.duplicates = before - frame.height
     report.loaded = frame.height
     report.no_time = frame.get_column(c.TIME).null_count()
