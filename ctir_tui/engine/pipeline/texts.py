@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -42,29 +43,47 @@ class TextStore:
         """Add a part written by a worker."""
         self.parts.append(part)
 
-    def scan(self) -> pl.LazyFrame:
-        """Every record's texts, keyed by the load's ``file_id`` and ``rec_index``.
+    def scan(self, file_ids: Collection[int] | None = None) -> pl.LazyFrame:
+        """Every record's texts (or those of ``file_ids``), keyed by the load's ``file_id``
+        and ``rec_index``.
 
-        Parts that went missing (a cache cleared under a running ctir) are left out.
+        With ``file_ids``, only the parts holding them are read, and inside those only the
+        row groups that can hold them. Parts that went missing (a cache cleared under a
+        running ctir) are left out.
         """
+        wanted = None if file_ids is None else set(file_ids)
         frames = []
         for part in self.parts:
-            if not part.path.exists():
+            local = [
+                i
+                for i, gid in enumerate(part.ids)
+                if gid != DROPPED and (wanted is None or gid in wanted)
+            ]
+            if not local or not part.path.exists():
                 continue
+            lf = pl.scan_parquet(part.path)
+            if len(local) < len(part.ids):
+                lf = lf.filter(pl.col(FILE_ID).is_in(local))
             mapping = dict(enumerate(part.ids))
             frames.append(
-                pl.scan_parquet(part.path)
-                .with_columns(pl.col(FILE_ID).replace_strict(mapping, return_dtype=pl.UInt32))
-                .filter(pl.col(FILE_ID) != DROPPED)
+                lf.with_columns(pl.col(FILE_ID).replace_strict(mapping, return_dtype=pl.UInt32))
             )
         if not frames:
             return pl.LazyFrame(schema=TEXT_SCHEMA)
         return pl.concat(frames, how="vertical")
 
     def join(self, view: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-        """The texts of the rows of ``view`` (the view's columns kept), lazily."""
+        """The texts of the rows of ``view`` (the view's columns kept), lazily.
+
+        For a view in memory, only the parts of its files are read.
+        """
         keys = view.lazy().select(FILE_ID, REC_INDEX)
-        return keys.join(self.scan(), on=[FILE_ID, REC_INDEX], how="left")
+        ids = view.get_column(FILE_ID).unique() if isinstance(view, pl.DataFrame) else None
+        return keys.join(
+            self.scan(ids.to_list() if ids is not None else None),
+            on=[FILE_ID, REC_INDEX],
+            how="left",
+        )
 
 
 def scratch_dir() -> Path:
