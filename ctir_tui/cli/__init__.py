@@ -10,39 +10,44 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Final
 
 from ctir_tui import __version__
-from ctir_tui.cli import (
-    case,
-    chain,
-    explore,
-    export,
-    first_seen,
-    matrix,
-    sigma,
-    sql,
-    summary,
-    timeline,
-    top,
-    triage,
-)
+from ctir_tui.cli import explore
 from ctir_tui.cli.common import Parser, UsageError, add_common, check_filters_early, err
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.engine.pipeline.discover import MissingPathError
 from ctir_tui.engine.pipeline.load import LoadCancelled
 from ctir_tui.engine.pipeline.raw import EvidenceChanged
 
-#: The headless commands, by name.
-COMMANDS: dict[str, ModuleType] = {
-    m.NAME: m
-    for m in (summary, export, matrix, sql, case, sigma, triage, top, timeline, first_seen, chain)
+#: The headless commands, by name, and the module of each (imported only when run: a
+#: command does not pay for the others' imports, pySigma's for one).
+COMMAND_MODULES: Final = {
+    "summary": "summary",
+    "export": "export",
+    "matrix": "matrix",
+    "sql": "sql",
+    "case": "case",
+    "sigma": "sigma",
+    "triage": "triage",
+    "top": "top",
+    "timeline": "timeline",
+    "first-seen": "first_seen",
+    "chain": "chain",
 }
+COMMANDS: Final = tuple(COMMAND_MODULES)
+
+
+def command_module(name: str) -> ModuleType:
+    """The module of a headless command."""
+    return importlib.import_module(f"ctir_tui.cli.{COMMAND_MODULES[name]}")
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
@@ -57,7 +62,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         add_common(parser, paths_required=False)
         explore.configure(parser)
         return parser
-    module = COMMANDS[command]
+    module = command_module(command)
     if hasattr(module, "build_parser"):  # a command with actions builds its own parser
         built: argparse.ArgumentParser = module.build_parser(f"ctir {command}")
         return built
@@ -102,7 +107,7 @@ def _main(argv: Sequence[str] | None) -> int:
         ns.command_line = ["ctir", *args]  # as typed, for what records how it was made
         check_filters_early(ns)
         handler: Callable[[argparse.Namespace], int] = (
-            COMMANDS[command].run if command else explore.run
+            command_module(command).run if command else explore.run
         )
         return handler(ns)
     except UsageError as exc:

@@ -253,3 +253,12 @@ def test_python_dash_m_and_console_script_agree(logs: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert orjson.loads(done.stdout)["events"] == 6
     assert "Traceback" not in done.stderr
+
+
+def test_every_command_module_is_named_as_it_is_run() -> None:
+    from ctir_tui.cli import COMMAND_MODULES, command_module
+
+    for name in COMMAND_MODULES:
+        module = command_module(name)
+        assert name == module.NAME
+        assert callable(module.run)
