@@ -42,7 +42,7 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
     (
         "ip 10/8 (mapped, padded)",
         lambda: ("ip 10.0.0.0/8",),
-        {"newline", "percent", "root", "no-time", "next-day"},
+        {"newline", "percent", "root", "no-time", "next-day", "proxy"},
     ),
     ("ip v6 CIDR", lambda: ("ip 2001:db8::/32",), {"backslash", "comment"}),
     ("ip ::/0", lambda: ("ip ::/0",), {"backslash", "comment", "sso", "assumed", "issuer"}),
@@ -57,6 +57,9 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
     ("ip v4 stored mapped", lambda: ("ip 10.1.2.3",), {"newline"}),
     ("ip typed mapped", lambda: ("ip ::ffff:10.1.2.3",), {"newline"}),
     ("ip substring", lambda: ("ip AMAZONAWS",), {"unicode", "service"}),
+    ("ip, second of a proxy chain", lambda: ("ip 10.77.0.1",), {"proxy"}),
+    ("ip CIDR over a proxy chain", lambda: ("ip 10.77.0.0/16",), {"proxy"}),
+    ("ip v6 CIDR, v4 proxy chain", lambda: ("ip 2001:db8::/32",), {"backslash", "comment"}),
     ("ip list", lambda: ("ip 10.20.30.0/24, aws internal",), {"percent", "decoy"}),
     ("event with metacharacters", lambda: ("event Weird.Name+(x)",), {"weird"}),
     ("event glob, other case", lambda: ("event create*",), {"newline", "no-time"}),

@@ -229,7 +229,15 @@ def _ip_types(tree: exp.Expr) -> exp.Expr:
             return exp.Anonymous(this="trino_contains", expressions=[node.this, node.expression])
         return node
 
-    return tree.transform(casts).transform(contains)
+    def any_match(node: exp.Expr) -> exp.Expr:
+        # Trino's any_match(array, x -> test): DuckDB has it as a list's bool_or of the tests.
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ANY_MATCH":
+            values, test = node.expressions
+            each = exp.Anonymous(this="list_transform", expressions=[values, test])
+            return exp.Anonymous(this="list_bool_or", expressions=[each])
+        return node
+
+    return tree.transform(casts).transform(contains).transform(any_match)
 
 
 def to_duckdb(sql: str, dialect: str = "athena") -> str:

@@ -232,6 +232,8 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
     ("2025/03/11", _rec("weird", eventName="Weird.Name+(x)")),
     ("2025/03/11", _rec("weird-decoy", eventName="WeirdXName+(x)")),
     ("2025/03/11", _rec("no-ip", sourceIPAddress=None, userIdentity=None)),
+    # A proxy chain: one value, two addresses (neither the whole text is one).
+    ("2025/03/11", _rec("proxy", sourceIPAddress="203.0.113.50, 10.77.0.1")),
     ("2025/03/11", _rec("no-id-a", eventID=None)),
     ("2025/03/11", _rec("no-id-b", eventID=None)),
     ("2025/03/11", _rec("blank-id", eventID="")),

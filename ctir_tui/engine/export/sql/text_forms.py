@@ -32,11 +32,22 @@ from ctir_tui.engine.query.clauses import (
     ReadOnlyClause,
     TextClause,
 )
-from ctir_tui.engine.query.values import clean, globs_regex, ip_parts, ip_target
+from ctir_tui.engine.query.values import (
+    Address,
+    Network,
+    clean,
+    globs_regex,
+    ip_parts,
+    ip_target,
+)
 
 T = exp.DataType.Type
 #: Where Trino keeps IPv4 addresses among IPv6 ones.
 _MAPPED_V4 = "::ffff:0.0.0.0/96"
+#: What separates the addresses of one sourceIPAddress value (as ctir splits it).
+_ADDRESS_SEPARATORS = r"[\s,]+"
+#: The lambda's name for each of them.
+_EACH = "address"
 
 
 def _contains_any(ctx: SqlContext, columns: tuple[str, ...], needle: str) -> exp.Expr:
@@ -69,13 +80,10 @@ def _in_network(prefix: exp.Expr, address: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this="contains", expressions=[prefix, address])
 
 
-def _ip_part(part: str, ctx: SqlContext) -> exp.Expr:
-    target = ip_target(part)
-    source = ctx.shape.column(c.SOURCE_IP)
-    if target is None:
-        return contains_text(source, part.strip())
-    # ctir strips the text before reading it as an address; TRY_CAST makes non-addresses null.
-    address = exp.TryCast(this=exp.Trim(this=source), to=exp.DataType.build(T.IPADDRESS))
+def _address_test(
+    target: Address | Network,
+    address: exp.Expr,
+) -> exp.Expr:
     if isinstance(target, ipaddress.IPv4Network):
         return _in_network(_prefix(target), address)
     if isinstance(target, ipaddress.IPv6Network):
@@ -86,6 +94,26 @@ def _ip_part(part: str, ctx: SqlContext) -> exp.Expr:
     return exp.EQ(
         this=address,
         expression=exp.cast(exp.Literal.string(str(target)), T.IPADDRESS),
+    )
+
+
+def _ip_part(part: str, ctx: SqlContext) -> exp.Expr:
+    target = ip_target(part)
+    source = ctx.shape.column(c.SOURCE_IP)
+    if target is None:
+        return contains_text(source, part.strip())
+    # A value may hold several addresses ("203.0.113.5, 10.0.0.1": a proxy chain), as ctir
+    # reads it: split at commas and spaces, and any of them may match. TRY_CAST makes what
+    # is no address null, which matches nothing.
+    split = exp.Anonymous(
+        this="REGEXP_SPLIT",
+        expressions=[exp.Trim(this=source), exp.Literal.string(_ADDRESS_SEPARATORS)],
+    )
+    each = exp.to_identifier(_EACH)
+    address = exp.TryCast(this=exp.column(each), to=exp.DataType.build(T.IPADDRESS))
+    return exp.Anonymous(
+        this="ANY_MATCH",
+        expressions=[split, exp.Lambda(this=_address_test(target, address), expressions=[each])],
     )
 
 
