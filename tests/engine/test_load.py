@@ -257,6 +257,26 @@ def test_cache_reuse_and_invalidation(tmp_path: Path) -> None:
     ]
 
 
+def test_a_reopen_keeps_the_order_of_a_first_load(tmp_path: Path) -> None:
+    # Same-second events tie-break on the file's name, then the record's place; events with
+    # no time come last. A reopen takes the cached order, also when a file has gone.
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    same = "2026-03-01T10:00:05Z"
+    write_s3(logs / "z.json.gz", [record(1, eventTime=same, eventName="Zed")])
+    write_s3(
+        logs / "a.json.gz",
+        [record(2, eventTime=None, eventName="NoTime"), record(3, eventTime=same, eventName="A2")],
+    )
+    write_s3(
+        logs / "m.json.gz", [record(4, eventName="Early"), record(5, eventTime=same, eventName="M")]
+    )
+    expected = ["Early", "A2", "M", "Zed", "NoTime"]
+    assert names(load(logs, cache=cache)) == expected
+    assert names(load(logs, cache=cache)) == expected
+    (logs / "m.json.gz").unlink()
+    assert names(load(logs, cache=cache)) == ["A2", "Zed", "NoTime"]
+
+
 def test_no_cache_option_leaves_no_cache(tmp_path: Path) -> None:
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     write_s3(logs / "a.json.gz", [record(1)])

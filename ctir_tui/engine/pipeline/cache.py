@@ -133,7 +133,7 @@ def read_rows(generation: Generation, file_ids: dict[int, int]) -> pl.DataFrame:
         raise ValueError(f"frame.parquet is damaged ({type(exc).__name__})") from exc
     if dict(frame.schema) != EVENT_SCHEMA:
         raise ValueError("frame.parquet has other columns than this version's")
-    counts = dict(frame.group_by(FILE_ID).len().iter_rows())
+    counts = dict(frame.get_column(FILE_ID).value_counts().iter_rows())
     want = {f.file_id: f.rows for f in generation.files.values() if f.file_id in file_ids}
     if counts != {k: v for k, v in want.items() if v}:
         raise ValueError("frame.parquet does not hold the rows its manifest lists")

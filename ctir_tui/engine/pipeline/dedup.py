@@ -84,9 +84,12 @@ def drop_duplicates(
     """
     before = frame.height
     event_id = pl.col(c.EVENT_ID)
-    repeated = frame.with_row_index("__row").filter(
-        event_id.is_not_null() & event_id.is_duplicated()
+    # Repeats of a 64-bit hash first (a quarter of the time of comparing the strings), then
+    # the strings themselves, among those few.
+    candidates = frame.with_row_index("__row").filter(
+        event_id.is_not_null() & event_id.hash(seed=0).is_duplicated()
     )
+    repeated = candidates.filter(event_id.is_duplicated())
     if repeated.height:
         repeated = repeated.with_columns(_content_hashes(repeated, texts).alias(c.CONTENT_HASH))
         same = pl.struct(c.EVENT_ID, c.CONTENT_HASH)

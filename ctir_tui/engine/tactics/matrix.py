@@ -131,8 +131,39 @@ def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         The frame with the two columns added, rows in the same order.
     """
     frame = frame.drop([TACTICS, TACTICS_EXTENDED], strict=False)
+    if frame.schema[EVENT_SOURCE] == pl.Categorical and frame.schema[EVENT_NAME] == pl.Categorical:
+        return _add_by_codes(frame, mapping)
     keyed = frame.with_columns(_keys())
-    pairs = keyed.select(_SRC, _NAME).unique()
+    return _with_lists(keyed, keyed.select(_SRC, _NAME).unique(), mapping).drop(_SRC, _NAME)
+
+
+#: The (eventSource, eventName) pair of a row as one integer: both categorical codes.
+_PAIR = "__tactic_pair"
+
+
+def _add_by_codes(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """The tactic lists worked out once per distinct pair, joined back on its integer codes.
+
+    A million rows hold a few hundred pairs: joining on one 64-bit integer rather than two
+    strings cast from the categoricals takes a fraction of the time.
+    """
+    missing = pl.lit(0xFFFFFFFF, dtype=pl.UInt64)
+    code = pl.col(EVENT_SOURCE).to_physical().cast(pl.UInt64).fill_null(missing) * (
+        1 << 32
+    ) + pl.col(EVENT_NAME).to_physical().cast(pl.UInt64).fill_null(missing)
+    coded = frame.with_columns(code.alias(_PAIR))
+    pairs = (
+        coded.select(_PAIR, EVENT_SOURCE, EVENT_NAME)
+        .unique(_PAIR)
+        .with_columns(_keys())
+        .drop(EVENT_SOURCE, EVENT_NAME)
+    )
+    lists = _with_lists(pairs, pairs.select(_SRC, _NAME), mapping).drop(_SRC, _NAME)
+    return coded.join(lists, on=_PAIR, how="left", maintain_order="left").drop(_PAIR)
+
+
+def _with_lists(keyed: pl.DataFrame, pairs: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """``keyed`` (with the string keys) plus both tactic lists, empty where none apply."""
     seed = _seed_matches(pairs, mapping)
     every = pl.concat(
         [seed.drop("seed_tactic"), *_extended_matches(pairs, mapping)], how="vertical_relaxed"
@@ -147,7 +178,7 @@ def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     empty = pl.lit([], dtype=_STR_LIST)
     return keyed.with_columns(
         pl.col(TACTICS).fill_null(empty), pl.col(TACTICS_EXTENDED).fill_null(empty)
-    ).drop(_SRC, _NAME)
+    )
 
 
 def matrix_counts(
