@@ -299,7 +299,7 @@ def load_paths(
     report.from_cache = sum(1 for i, _ in enumerate(load.sources) if i in load.cached_rejects)
     # The cache holds its rows in this order already; what it holds of them (some files
     # gone) keeps it, and ties follow the files' names, not their numbers.
-    frame = _sort(load) if todo else load.frame().rechunk()
+    frame = _sort(load) if todo else load.frame()
     if options.use_cache and todo:
         texts = [
             cache.adopt(p, folder) if not p.path.is_relative_to(folder) else p
