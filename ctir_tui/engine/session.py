@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ctir_tui.engine.pipeline.dedup import sort_rows
 from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
 from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.pipeline.report import LoadReport
@@ -43,6 +44,8 @@ class Session:
     text_search: TextSearch = field(init=False)
     #: Names meaning the same tactic, for tactic clauses (see :meth:`Mapping.tactic_aliases`).
     tactic_aliases: dict[str, frozenset[str]] = field(init=False)
+    #: False for the rows of a load still running (see :meth:`so_far`).
+    complete: bool = True
 
     def __post_init__(self) -> None:
         self.text_search = TextSearch(self.texts)
@@ -57,7 +60,7 @@ class Session:
         mapping: Mapping | None = None,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
-        partial: Callable[[pl.DataFrame], None] | None = None,
+        partial: Callable[[LoadResult], None] | None = None,
     ) -> Session:
         """Load ``paths`` and prepare them for exploration.
 
@@ -69,7 +72,37 @@ class Session:
         result: LoadResult = load_paths(
             paths, options, progress=progress, cancel=cancel, partial=partial
         )
-        frame = add_tactic_columns(result.frame, mapping)
+        return cls._of(result, result.frame, paths, options, mapping)
+
+    @classmethod
+    def so_far(
+        cls,
+        rows: LoadResult,
+        paths: Sequence[Path | str],
+        options: LoadOptions | None = None,
+        *,
+        mapping: Mapping | None = None,
+    ) -> Session:
+        """A session over the rows of a load still running (``partial`` of :meth:`open`).
+
+        The rows are put in time order and get their tactics; re-delivered copies are still
+        among them (they are dropped when the load completes), and ``complete`` is False.
+        """
+        mapping = mapping or load_mapping()
+        session = cls._of(rows, sort_rows(rows.frame), paths, options, mapping)
+        session.complete = False
+        return session
+
+    @classmethod
+    def _of(
+        cls,
+        result: LoadResult,
+        frame: pl.DataFrame,
+        paths: Sequence[Path | str],
+        options: LoadOptions | None,
+        mapping: Mapping,
+    ) -> Session:
+        frame = add_tactic_columns(frame, mapping)
         latest = frame.get_column(TIME).max() if frame.height else None
         return cls(
             frame=frame,

@@ -1,7 +1,8 @@
 """The ctir explorer: the App, its global keys, loading, and how it ends.
 
-Loading runs in a thread worker that reports progress; the main screen fills when it is
-done. An unexpected error never shows a traceback: the app's error output is captured and
+Loading runs in a thread worker that reports progress; while it parses, the main screen
+shows the rows read so far (matrix, list, detail), and the whole set when it is done.
+An unexpected error never shows a traceback: the app's error output is captured and
 handed to the command line, which writes a crash report and says where it is.
 """
 
@@ -23,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from ctir_tui.engine.pipeline.discover import MissingPathError
-from ctir_tui.engine.pipeline.load import LoadCancelled, Progress
+from ctir_tui.engine.pipeline.load import LoadCancelled, LoadResult, Progress
 from ctir_tui.engine.session import Session
 from ctir_tui.text import inert
 from ctir_tui.ui.commands import KeyCommands
@@ -33,6 +34,10 @@ from ctir_tui.ui.widgets.status import LoadPanel
 
 #: Seconds between progress repaints: enough to look live, cheap on a slow SSH link.
 PROGRESS_INTERVAL = 0.1
+#: The rows read so far are shown at most this often, and never more often than it takes
+#: to prepare them times :data:`PARTIAL_COST_FACTOR` (a large trail: less often).
+PARTIAL_INTERVAL = 1.0
+PARTIAL_COST_FACTOR = 4.0
 
 
 class CtirApp(App[int]):
@@ -54,6 +59,12 @@ class CtirApp(App[int]):
         """A progress report from the loading thread."""
 
         progress: Progress
+
+    @dataclass
+    class LoadPartial(Message):
+        """The rows read so far, while the load runs (``session.complete`` is False)."""
+
+        session: Session
 
     @dataclass
     class LoadDone(Message):
@@ -124,9 +135,25 @@ class CtirApp(App[int]):
                 self._last_progress = now
                 self.post_message(self.LoadProgress(report))
 
+        next_partial = 0.0
+
+        def partial(rows: LoadResult) -> None:
+            # Runs on the loading thread: the parse goes on in the worker processes meanwhile.
+            nonlocal next_partial
+            started = time.monotonic()
+            if started < next_partial or self.cancel_load.is_set():
+                return
+            self.show_partial(Session.so_far(rows, self.config.paths, self.config.load))
+            cost = time.monotonic() - started
+            next_partial = started + max(PARTIAL_INTERVAL, PARTIAL_COST_FACTOR * cost)
+
         try:
             session = Session.open(
-                self.config.paths, self.config.load, progress=progress, cancel=self.cancel_load
+                self.config.paths,
+                self.config.load,
+                progress=progress,
+                cancel=self.cancel_load,
+                partial=partial,
             )
         except LoadCancelled:
             return
@@ -135,11 +162,24 @@ class CtirApp(App[int]):
             return
         self.post_message(self.LoadDone(session))
 
+    def show_partial(self, session: Session) -> None:
+        """Hand the rows read so far to the main screen (called from the loading thread)."""
+        self.post_message(self.LoadPartial(session))
+
     @on(LoadProgress)
     def _progress(self, message: LoadProgress) -> None:
         main = self.main
-        if main is not None and main.session is None:
+        if main is None:
+            return
+        if main.session is None:
             main.query_one(LoadPanel).update_progress(message.progress)
+        main.load_progress(message.progress)
+
+    @on(LoadPartial)
+    def _partial(self, message: LoadPartial) -> None:
+        main = self.main
+        if main is not None and self.session is None:
+            main.loaded(message.session)
 
     @on(LoadDone)
     def _done(self, message: LoadDone) -> None:

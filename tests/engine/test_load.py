@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ctir_tui.engine.pipeline import load as load_module
 from ctir_tui.engine.pipeline.load import LoadCancelled, LoadOptions, Progress, load_paths
 from ctir_tui.engine.pipeline.raw import RawStore
 from ctir_tui.engine.schema import EVENT_SCHEMA
+from ctir_tui.engine.session import Session
 from tests.factory import (
     dumps,
     file_report,
@@ -325,3 +327,49 @@ def test_frame_has_the_documented_schema(tmp_path: Path) -> None:
     frame = load(tmp_path).frame
     assert dict(frame.schema) == EVENT_SCHEMA
     assert isinstance(frame, pl.DataFrame)
+
+
+def test_the_rows_read_so_far_are_handed_out_while_the_load_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load_module, "PARTIAL_EVERY", 0.0)
+    monkeypatch.setattr(load_module, "BATCH_FILES", 1)
+    logs = tmp_path / "logs"
+    # Each file's records out of time order; one file per batch, parsed one at a time.
+    files = {
+        "a.json.gz": [
+            record(3),
+            record(1, eventName="StopLogging", eventSource="cloudtrail.amazonaws.com"),
+        ],
+        "b.json.gz": [
+            record(5),
+            record(4, eventName="ListBuckets", eventSource="s3.amazonaws.com"),
+        ],
+        "c.json.gz": [record(7), record(6)],
+    }
+    for name, records in files.items():
+        write_s3(logs / name, records)
+    seen: list[Session] = []
+    options = LoadOptions(use_cache=False, workers=1, processes=False)
+    final = Session.open(
+        [logs], options, partial=lambda rows: seen.append(Session.so_far(rows, [logs], options))
+    )
+    assert seen
+    assert final.complete
+    assert all(not s.complete for s in seen)
+    first = seen[0]
+    ids = first.frame.get_column("event_id").to_list()
+    by_file = {
+        "a.json.gz": (["evt-00000001", "evt-00000003"], [["Defense Evasion"], ["Discovery"]]),
+        "b.json.gz": (["evt-00000004", "evt-00000005"], [["Discovery"], ["Discovery"]]),
+        "c.json.gz": (["evt-00000006", "evt-00000007"], [["Discovery"], ["Discovery"]]),
+    }
+    # The rows of whole files, in time order, with their tactics and their original text.
+    assert ids in [want for want, _ in by_file.values()]
+    name = next(n for n, (want, _) in by_file.items() if want == ids)
+    assert first.frame.get_column("tactics").to_list() == by_file[name][1]
+    row = first.frame.row(0, named=True)
+    original = orjson.loads(first.original(row["file_id"], row["rec_index"], row["event_id"]))
+    assert original["eventID"] == ids[0]
+    assert [s.frame.height for s in seen] == sorted(s.frame.height for s in seen)
+    assert seen[-1].frame.height < 6 == final.frame.height

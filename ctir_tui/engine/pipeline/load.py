@@ -156,6 +156,13 @@ class _Load:
             pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_frame()
         )
 
+    def so_far(self) -> LoadResult:
+        """The rows parsed so far (unsorted, copies not yet dropped), with their inputs."""
+        report = LoadReport(records_seen=self.events, loaded=self.events)
+        return LoadResult(
+            self.frame(), report, list(self.sources), TextStore(list(self.texts.parts))
+        )
+
 
 def _batches(sources: list[SourceFile], folder: Path) -> list[Batch]:
     out: list[Batch] = []
@@ -178,7 +185,7 @@ def _parse(
     folder: Path,
     cancel: threading.Event | None,
     tell: Callable[[int], None],
-    partial: Callable[[pl.DataFrame], None] | None,
+    partial: Callable[[LoadResult], None] | None,
 ) -> None:
     options = load.options
     workers = options.workers or os.cpu_count() or 2
@@ -187,7 +194,7 @@ def _parse(
     batches = _batches(todo, folder / "texts")
     pool = ParsePool(workers if processes else 1, options.limits, processes=processes)
     next_id = len(batches)
-    last_partial = time.perf_counter()
+    last_partial: float | None = None  # the first rows are handed out as soon as they come
     try:
         queue = iter(batches)
         for batch in queue:
@@ -210,9 +217,10 @@ def _parse(
                     pool.submit(nxt)
                 tell(len(result.outcomes))
             now = time.perf_counter()
-            if partial is not None and load.frames and now - last_partial >= PARTIAL_EVERY:
+            due = last_partial is None or now - last_partial >= PARTIAL_EVERY
+            if partial is not None and load.frames and due and pool.pending:
                 last_partial = now
-                partial(load.frame())
+                partial(load.so_far())
     finally:
         pool.close()
 
@@ -239,7 +247,7 @@ def load_paths(
     *,
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
-    partial: Callable[[pl.DataFrame], None] | None = None,
+    partial: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Load every CloudTrail record below ``paths`` into the canonical frame.
 
@@ -248,7 +256,9 @@ def load_paths(
         options: Cache, parallelism, links and limits.
         progress: Called (from the loading thread) after each batch.
         cancel: When set, the load stops and raises :class:`LoadCancelled`.
-        partial: Called now and then with the rows loaded so far (unsorted, undeduplicated).
+        partial: Called (from the loading thread) with the rows parsed so far while a parse
+            runs: at once when the first arrive, then every :data:`PARTIAL_EVERY` seconds.
+            The rows are unsorted and re-delivered copies are still among them.
 
     Returns:
         The frame (deduplicated, sorted by time, nulls last), the report, the sources and

@@ -21,6 +21,7 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from ctir_tui.engine import schema as c
+from ctir_tui.engine.pipeline.load import Progress
 from ctir_tui.engine.query.clauses import Clause, ErrorsClause, ReadOnlyClause, TacticClause
 from ctir_tui.engine.query.field_clauses import field_clause
 from ctir_tui.engine.query.filters import Filters
@@ -112,6 +113,9 @@ class MainScreen(FindingScreen):
         self.show_matrix: bool | None = None
         self.show_detail: bool | None = None
         self._detail_key: tuple[int, int] | None = None
+        #: How far the load is, while the rows read so far are shown.
+        self._loading = ""
+        self._progress: Progress | None = None
 
     @property
     def filters(self) -> Filters:
@@ -150,20 +154,45 @@ class MainScreen(FindingScreen):
     # --- loading and views ------------------------------------------------------------
 
     def loaded(self, session: Session) -> None:
-        """Called by the app when the load finished."""
+        """Called by the app with the rows read so far while loading, then with them all.
+
+        The first call opens the view; later ones keep the filters, history and cursor the
+        user has by then, and show the same view over more rows.
+        """
+        first_rows = self.session is None
         self.session = session
-        self.remove_class("-loading")
-        self.query_one(LoadPanel).display = False
-        try:
-            first = self.filters.validate(session.mapping.tactic_words())
-        except FILTER_ERRORS as exc:
-            self.notify(inert(str(exc)), severity="error", markup=False)
-            first = Filters()
-        self.history.reset(first)
-        for warning in session.warnings:
-            self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
-        self.query_one(EventList).focus()
+        if first_rows:
+            self.remove_class("-loading")
+            self.query_one(LoadPanel).display = False
+            try:
+                first = self.filters.validate(session.mapping.tactic_words())
+            except FILTER_ERRORS as exc:
+                self.notify(inert(str(exc)), severity="error", markup=False)
+                first = Filters()
+            self.history.reset(first)
+            self.query_one(EventList).focus()
+        self._loading = "" if session.complete else self._loading_text(self._progress)
+        if session.complete:
+            for warning in session.warnings:
+                self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
         self._refresh_view()
+
+    def load_progress(self, progress: Progress) -> None:
+        """How far the load is: on the status line while the rows read so far are shown."""
+        self._progress = progress
+        if self.session is None or self.session.complete:
+            return
+        self._loading = self._loading_text(progress)
+        self._update_status()
+
+    def _loading_text(self, progress: Progress | None) -> str:
+        if progress is None or not progress.files_total:
+            return "loading"
+        done = progress.files_done / progress.files_total
+        return (
+            f"loading {done:.0%}: {progress.files_done:,} of {progress.files_total:,} files,"
+            f" {progress.events:,} records so far"
+        )
 
     def _refresh_view(self) -> None:
         if self.session is None:
@@ -217,7 +246,7 @@ class MainScreen(FindingScreen):
             self.session.frame.height,
             self.filters.labels(),
             self.session.report.problems,
-            extra=extra,
+            extra=" ".join(part for part in (self._loading, extra) if part),
         )
 
     def set_filters(self, filters: Filters, *, record: bool = True) -> None:

@@ -1,0 +1,102 @@
+"""The explorer fills while it parses: the rows read so far are on screen and usable.
+
+The load is held after its first batch (one file) by a gate in the loading thread, so
+what the screen shows then is exactly that file's records, written here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from ctir_tui.engine.pipeline import load as load_module
+from ctir_tui.engine.pipeline.load import LoadOptions
+from ctir_tui.engine.session import Session
+from ctir_tui.ui import app as app_module
+from ctir_tui.ui.app import CtirApp
+from ctir_tui.ui.config import ExplorerConfig
+from ctir_tui.ui.widgets.event_list import EventList
+from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
+from tests.factory import record, write_s3
+from tests.ui.pilot import main, settle, status
+
+#: Rounds of letting messages run while the load is held (it never completes meanwhile).
+ROUNDS = 400
+
+
+async def until(pilot: Pilot[Any], ready: Any) -> None:
+    """Let the app run until ``ready()``, without waiting for the held load."""
+    for _ in range(ROUNDS):
+        await pilot.pause()
+        if ready():
+            return
+    raise AssertionError("the screen never showed the rows read so far")
+
+
+def _names(pilot: Pilot[Any]) -> list[str]:
+    return [str(n) for n in main(pilot).query_one(EventList).frame.get_column("event_name")]
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Hand out every batch at once, and hold the load after the first rows are shown."""
+    monkeypatch.setattr(load_module, "PARTIAL_EVERY", 0.0)
+    monkeypatch.setattr(load_module, "BATCH_FILES", 1)
+    monkeypatch.setattr(app_module, "PARTIAL_INTERVAL", 0.0)
+    gate = threading.Event()
+    shown = CtirApp.show_partial
+
+    def show_then_wait(self: CtirApp, session: Session) -> None:
+        shown(self, session)
+        gate.wait(timeout=60)
+
+    monkeypatch.setattr(CtirApp, "show_partial", show_then_wait)
+    yield gate
+    gate.set()  # a failed test must not leave the load held
+
+
+async def test_the_first_file_is_explorable_before_the_load_ends(
+    tmp_path: Path, held: threading.Event
+) -> None:
+    logs = tmp_path / "logs"
+    trail = "cloudtrail.amazonaws.com"
+    write_s3(
+        logs / "a.json.gz",
+        [record(2), record(1, eventName="StopLogging", eventSource=trail)],
+    )
+    write_s3(logs / "b.json.gz", [record(3), record(4, sourceIPAddress="203.0.113.9")])
+    write_s3(logs / "c.json.gz", [record(5), record(6, eventName="DeleteTrail", eventSource=trail)])
+    options = LoadOptions(use_cache=False, workers=1, processes=False)
+    app = CtirApp(ExplorerConfig([str(logs)], load=options))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: main(pilot).session is not None and main(pilot).view is not None)
+        # File a only, in time order, with the status saying the load goes on.
+        assert _names(pilot) == ["StopLogging", "ListUsers"]
+        assert status(pilot).startswith("2 of 2 events")
+        assert "loading" in status(pilot)
+        matrix = main(pilot).query_one(TacticMatrix).matrix
+        assert matrix is not None
+        assert {t.name: t.count for t in matrix.tactics}["Defense Evasion"] == 1
+        # A filter made now stays on when the rest arrives.
+        await pilot.press("e")  # pivot: this event name (StopLogging, under the cursor)
+        await until(pilot, lambda: status(pilot).startswith("1 of 2 events"))
+        held.set()
+        await settle(pilot)
+        assert status(pilot).startswith("1 of 6 events")
+        assert "loading" not in status(pilot)
+        assert _names(pilot) == ["StopLogging"]
+        await pilot.press("left_square_bracket")  # back: every event
+        await settle(pilot)
+        assert _names(pilot) == [
+            "StopLogging",
+            "ListUsers",
+            "ListUsers",
+            "ListUsers",
+            "ListUsers",
+            "DeleteTrail",
+        ]
