@@ -135,8 +135,28 @@ def main(argv: list[str] | None = None) -> int:
         warm = measure_child("cache fill", [*me, "engine", *common], args.timeout)
         engine = measure_child("engine only", [*me, "engine", *common], args.timeout)
         ui = measure_child("app", [*me, "ui", *common, *knobs], args.timeout, stamp=True)
+    with tempfile.TemporaryDirectory(prefix="ctir-bench-ui-cold-") as tmp:
+        cold_args = ["--data", str(logs), "--cache", tmp]
+        cold = measure_child("app, cold", [*me, "cold", *cold_args], args.timeout, stamp=True)
     report([warm, engine, ui], args, events, logs)
+    report_cold(cold, warm)
     return 0
+
+
+def report_cold(cold: Child, fill: Child) -> None:
+    """The explorer on an empty cache: the rows read so far, then all of them."""
+    d = cold.detail
+    print()
+    print("cold launch, empty cache (process start ->):")
+    first_events, all_events = d.get("first_rows_events") or 0, d.get("events") or 0
+    print(f"  first rows on screen      {fmt(d.get('first_rows_ms'))}  ({first_events:,} events)")
+    print(f"  refreshes while parsing   {d.get('refreshes_while_parsing', '-')}")
+    print(f"  every event on screen     {fmt(d.get('all_rows_ms'))}  ({all_events:,} events)")
+    fill_ms = fill.wall_s * 1000 if fill.ok and fill.wall_s else None
+    print(
+        f"  engine alone, cold (no screen, process wall): {fmt(fill_ms)}"
+        f"  -> app/engine {times(d.get('all_rows_ms'), fill_ms)}"
+    )
 
 
 def report(children: list[Child], args: argparse.Namespace, events: int, logs: Path) -> None:

@@ -359,11 +359,54 @@ async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn
     return out
 
 
+async def child_cold_async(logs: Path, cache: Path, spawn: float) -> Any:
+    """Launch the app on an empty cache: when the first rows read are on screen, how often
+    the screen is refreshed with more while parsing, and when every event is."""
+    from ctir_tui.engine.pipeline.load import LoadOptions
+    from ctir_tui.ui.app import CtirApp
+    from ctir_tui.ui.config import ExplorerConfig
+    from ctir_tui.ui.screens.main import MainScreen
+
+    epoch0, t0 = time.time(), time.perf_counter()
+    app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=True, cache_dir=cache)))
+    shown: list[tuple[float, int, bool]] = []  # (time, events on screen, complete)
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if (
+            isinstance(screen, MainScreen)
+            and screen.session is not None
+            and screen.view is not None
+        ):
+            row = (time.perf_counter(), screen.view.height, screen.session.complete)
+            if not shown or shown[-1][1:] != row[1:]:
+                shown.append(row)
+
+    setattr(app, "_display", display)  # noqa: B010 - instance override on purpose
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    offset = (epoch0 - spawn) * 1000 if spawn else 0.0
+    partial = [r for r in shown if not r[2]]
+    # The complete session's own view: the last change of what the screen showed.
+    final = shown[-1] if shown and shown[-1][2] else None
+    return {
+        "process_to_app_ms": round(offset, 1),
+        "first_rows_ms": round((partial[0][0] - t0) * 1000 + offset, 1) if partial else None,
+        "first_rows_events": partial[0][1] if partial else None,
+        "refreshes_while_parsing": len(partial),
+        "all_rows_ms": round((final[0] - t0) * 1000 + offset, 1) if final else None,
+        "events": final[1] if final else None,
+    }
+
+
 def child_main(args: argparse.Namespace) -> int:
     """Run one measured child and print its JSON result."""
     logs, cache = Path(args.data), Path(args.cache)
     if args.child == "engine":
         result = child_engine(logs, cache)
+    elif args.child == "cold":
+        result = asyncio.run(child_cold_async(logs, cache, args.spawn))
     else:
         result = asyncio.run(child_ui_async(logs, cache, args.repeat, args.pages, args.spawn))
     print(json.dumps(result))
@@ -373,7 +416,7 @@ def child_main(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Parse the child's arguments and run it."""
     parser = argparse.ArgumentParser(description="one measured child of bench_ui.py")
-    parser.add_argument("child", choices=["engine", "ui"])
+    parser.add_argument("child", choices=["engine", "ui", "cold"])
     parser.add_argument("--data", required=True)
     parser.add_argument("--cache", required=True)
     parser.add_argument("--repeat", type=int, default=5)

@@ -50,6 +50,9 @@ PROCESS_THRESHOLD: Final = 32 << 20
 #: A batch closes at this many files or this many (compressed) bytes.
 BATCH_FILES: Final = 256
 BATCH_BYTES: Final = 8 << 20
+#: How many batches come first at 1 / SMALL_FRACTION of the size (one per worker, twice).
+SMALL_BATCHES: Final = 4
+SMALL_FRACTION: Final = 16
 #: Seconds between two hand-outs of the rows loaded so far.
 PARTIAL_EVERY: Final = 1.0
 
@@ -169,7 +172,9 @@ def _batches(sources: list[SourceFile], folder: Path) -> list[Batch]:
     current: list[SourceFile] = []
     size = 0
     for source in sources:
-        if current and (len(current) >= BATCH_FILES or size + source.size > BATCH_BYTES):
+        # The first batches are small, so that the first rows are back (and on screen) soon.
+        limit = BATCH_BYTES if len(out) >= SMALL_BATCHES else BATCH_BYTES // SMALL_FRACTION
+        if current and (len(current) >= BATCH_FILES or size + source.size > limit):
             out.append(Batch(len(out), current, folder / f"part-{len(out)}.parquet"))
             current, size = [], 0
         current.append(source)
