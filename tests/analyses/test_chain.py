@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from ctir_tui.engine.analyses.chain import chain, graph
+from ctir_tui.engine.analyses.chain import chain
+from ctir_tui.engine.analyses.chain_graph import graph
 from ctir_tui.engine.analyses.triage import triage
 from ctir_tui.engine.session import Session
 from tests.analyses.build import OTHER, call, ids, load, session, user

@@ -15,6 +15,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.analyses import chain as chains
+from ctir_tui.engine.analyses.chain_graph import SERVICES
 from ctir_tui.engine.analyses.doors import (
     door,
     equals,
@@ -227,7 +228,7 @@ def recon_answer(q: Question, scope: Scope) -> Answer:
     # What the console calls while a person browses it is not that person's enumeration.
     skipped = [field_clause(c.SOURCE_IP, source, negate=True) for source in q.skip_sources]
     base = door(events_named(q.events), *skipped)
-    service = pl.col(c.IDENTITY_TYPE).is_in(chains.SERVICES).fill_null(False)
+    service = pl.col(c.IDENTITY_TYPE).is_in(SERVICES).fill_null(False)
     view = scope.apply(base, _RECON_COLUMNS).filter(~service)
     agents = view.get_column(c.USER_AGENT).unique().drop_nulls().cast(pl.String)
     tools = [a for a in agents.to_list() if any(t in a.lower() for t in q.agents)]

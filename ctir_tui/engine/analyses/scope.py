@@ -14,7 +14,7 @@ from typing import Any, Final
 import polars as pl
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.analyses.chain import Graph, graph
+from ctir_tui.engine.analyses.chain_graph import Graph, graph
 from ctir_tui.engine.analyses.first_seen import FirstSeen, first_seen
 from ctir_tui.engine.analyses.timeline import Timeline, timeline
 from ctir_tui.engine.pipeline.texts import TextStore
