@@ -161,6 +161,24 @@ def test_a_key_never_used_starts_at_its_issuer(tmp_path: Path) -> None:
     assert [(n.key, n.start) for n in found.nodes] == [("AKIAALICE", True)]
 
 
+def test_a_users_console_session_and_access_key_are_one_identity(tmp_path: Path) -> None:
+    # dave works with his access key, then signs in to the console (no key) and the console
+    # acts with a session key of its own; erin, another user, never joins him.
+    dave, erin = user("dave", "AKIADAVE"), user("erin", "AKIAERIN")
+    console = {k: v for k, v in dave.items() if k != "accessKeyId"}
+    records = [
+        call(1, 1, "ListUsers", dave),
+        call(2, 2, "ConsoleLogin", console, eventSource="signin.amazonaws.com"),
+        call(3, 3, "GetAccountSummary", {**dave, "accessKeyId": "ASIADAVECONSOLE"}),
+        call(4, 4, "ListRoles", erin),
+    ]
+    trail = load(tmp_path, records)
+    found = chain(trail.frame, key="ASIADAVECONSOLE", texts=trail.texts)
+    assert sorted(found.event_ids) == ["e1", "e2", "e3"]
+    assert {n.key for n in found.nodes} == {"AKIADAVE", None, "ASIADAVECONSOLE"}
+    assert ids(trail.view(found.door)) == ["e1", "e2", "e3"]
+
+
 def test_an_unknown_start_is_an_empty_chain(trail: Session) -> None:
     found = chain(trail.frame, key="AKIANOBODY", texts=trail.texts)
     assert found.nodes == ()

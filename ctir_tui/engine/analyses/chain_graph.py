@@ -12,7 +12,9 @@ key is a node of its own). A hop links two nodes:
 * **source identity**: nodes sharing a ``sourceIdentity`` (set once, carried through every
   later hop): the first node to carry it -> the others;
 * **SwitchRole**: a console SwitchRole event, whose ``additionalEventData.SwitchFrom``
-  (read from the text store) names the principal it came from -> the session it opened.
+  (read from the text store) names the principal it came from -> the session it opened;
+* **same user**: the credentials of one IAM user or root user (its access keys, a console
+  sign-in without a key, the console's session key): the user's first node -> the others.
 
 Nodes of AWS services never link (``ec2.amazonaws.com`` assumes every instance role: it
 would tie unrelated sessions together). :func:`reach` follows hops both ways.
@@ -38,6 +40,8 @@ SESSION_LIFE: Final = timedelta(hours=12)
 SKEW: Final = timedelta(minutes=5)
 #: Identity types that never link nodes.
 SERVICES: Final = ("AWSService",)
+#: Identity types whose nodes of one principal are one identity (see ``_same_user``).
+USERS: Final = ("IAMUser", "Root")
 NODE = "node"
 
 
@@ -138,7 +142,7 @@ def graph(view: pl.DataFrame, texts: TextStore | None = None) -> Graph:
             pl.lit(None, pl.String).alias("via"),
         )
     )
-    parts = [by_key, by_session, by_identity, _switches(view, texts, ends)]
+    parts = [by_key, by_session, by_identity, _same_user(linkable), _switches(view, texts, ends)]
     edges = (
         pl.concat(
             [
@@ -158,6 +162,30 @@ def graph(view: pl.DataFrame, texts: TextStore | None = None) -> Graph:
         .unique(["src", "dst"], keep="first", maintain_order=True)
     )
     return Graph(nodes, edges)
+
+
+def _same_user(linkable: pl.DataFrame) -> pl.DataFrame:
+    """Hops between the credentials of one IAM user (or the root user): its first node ->
+    each other one. A console sign-in (no key), the session key the console then uses
+    (ASIA...) and the user's access keys are all that one identity."""
+    users = linkable.filter(pl.col(c.IDENTITY_TYPE).is_in(USERS).fill_null(False))
+    origin = (
+        users.sort("first", NODE)
+        .group_by(c.PRINCIPAL)
+        .first()
+        .select(c.PRINCIPAL, pl.col(NODE).alias("src"))
+    )
+    return (
+        users.join(origin, on=c.PRINCIPAL)
+        .filter(pl.col(NODE) != pl.col("src"))
+        .select(
+            "src",
+            pl.col(NODE).alias("dst"),
+            pl.lit("same user").alias("hop"),
+            pl.col("first").alias("at"),
+            pl.lit(None, pl.String).alias("via"),
+        )
+    )
 
 
 def _switches(view: pl.DataFrame, texts: TextStore | None, ends: pl.DataFrame) -> pl.DataFrame:
