@@ -44,9 +44,10 @@ class CtirApp(App[int]):
     HELP_TITLE: ClassVar[str] = "Application"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", id="app.palette", show=False),
+        Binding("colon,ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
-        Binding("ctrl+c", "quit", "Quit", id="app.interrupt", show=False, priority=True),
+        # ctrl+c only ever quits (at once, from anywhere): copying is y and Y.
+        Binding("ctrl+c", "quit", "Quit now", id="app.interrupt", show=False, priority=True),
     ]
 
     @dataclass
@@ -101,7 +102,9 @@ class CtirApp(App[int]):
                 settings.warnings.append(f"unknown theme {settings.theme!r}")
         for warning in settings.warnings:
             self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
-        self.push_screen(MainScreen(self.config.paths, self.config.filters))
+        self.push_screen(
+            MainScreen(self.config.paths, self.config.filters, columns=settings.columns)
+        )
         self._load()
 
     @property
