@@ -103,6 +103,7 @@ class MainScreen(FindingScreen):
         Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
         Binding("escape", "restore", "Restore zoomed pane", id="pane.restore", show=False),
+        Binding("enter", "toggle_detail", "Detail full screen", id="detail.open", show=False),
         Binding("y", "copy_event", "Copy event", id="event.copy", show=False),
         Binding("q", "back_or_quit", "Back/quit", id="app.back"),
     ]
@@ -142,6 +143,8 @@ class MainScreen(FindingScreen):
         self.show_matrix: bool | None = None
         self.show_detail: bool | None = None
         self._detail_key: tuple[int, int] | None = None
+        #: The detail is full screen because enter opened it from the list (esc goes back).
+        self._detail_opened = False
 
     @property
     def filters(self) -> Filters:
@@ -458,6 +461,8 @@ class MainScreen(FindingScreen):
         )
         if pane is not None and pane is not self.query_one(FilterBar):
             self.maximize(pane, container=False)
+        else:
+            self.notify("z zooms the list, the matrix or the detail", markup=False)
 
     def action_restore(self) -> None:
         """Put a zoomed pane back (esc)."""
@@ -465,7 +470,16 @@ class MainScreen(FindingScreen):
             self.minimize()
             if self.show_detail is False:
                 self.query_one(EventDetail).display = False
+            if self._detail_opened or self.show_detail is False:
                 self.query_one(EventList).focus()
+        self._detail_opened = False
+
+    def action_toggle_detail(self) -> None:
+        """Enter in the detail: full screen, and back."""
+        if self.maximized is not None:
+            self.action_restore()
+        elif isinstance(self.focused, EventDetail):
+            self.maximize(self.focused, container=False)
 
     @on(EventList.Opened)
     def _opened(self) -> None:
@@ -474,6 +488,7 @@ class MainScreen(FindingScreen):
         detail.display = True
         detail.focus()
         self.maximize(detail, container=False)
+        self._detail_opened = True
 
     def action_choose_columns(self) -> None:
         """Choose the list's columns (remembered in the config directory)."""
