@@ -14,10 +14,10 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Console
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -33,6 +33,10 @@ from ctir_tui.ui.widgets.status import LoadPanel
 
 #: Seconds between progress repaints: enough to look live, cheap on a slow SSH link.
 PROGRESS_INTERVAL = 0.1
+#: A message stays this long unless a key is pressed ...
+MESSAGE_SECONDS = 15.0
+#: ... and at least this long, so that the key that caused it does not dismiss it.
+MESSAGE_MIN_SECONDS = 1.5
 
 
 class CtirApp(App[int]):
@@ -63,8 +67,12 @@ class CtirApp(App[int]):
         session: Session | None
         error: str | None = None
 
+    #: Messages stay until the next key (after MESSAGE_MIN_SECONDS), as lnav's do.
+    NOTIFICATION_TIMEOUT: ClassVar[float] = MESSAGE_SECONDS
+
     def __init__(self, config: ExplorerConfig) -> None:
         super().__init__()
+        self._notified_at: float | None = None
         self.config = config
         #: The user's key remapping (binding id -> keys), as applied to the app.
         self.keymap: dict[str, str] = dict(config.settings.keymap)
@@ -77,6 +85,20 @@ class CtirApp(App[int]):
         self.error_console = Console(
             file=io.StringIO(), markup=False, highlight=False, width=120, color_system=None
         )
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Show a message; it stays until a key is pressed (see :data:`MESSAGE_SECONDS`)."""
+        self._notified_at = time.monotonic()
+        super().notify(message, **kwargs)
+
+    async def on_event(self, event: events.Event) -> None:
+        """The next key read after a message has been seen long enough dismisses it."""
+        shown = self._notified_at
+        seen = shown is not None and time.monotonic() - shown >= MESSAGE_MIN_SECONDS
+        if seen and isinstance(event, events.Key):
+            self._notified_at = None
+            self.clear_notifications()
+        await super().on_event(event)
 
     @property
     def crash_text(self) -> str | None:

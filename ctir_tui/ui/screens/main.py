@@ -204,7 +204,9 @@ class MainScreen(FindingScreen):
             return
         self.generation += 1
         bar = self.query_one(FilterBar)
-        bar.set_filters(self.filters.labels(), self.session.mapping.tactic_words())
+        bar.set_filters(
+            self.filters.labels(), self.session.mapping.tactic_words(), self.filters.ors_previous()
+        )
         current = self.query_one(EventList).current_event()
         self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 
