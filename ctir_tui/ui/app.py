@@ -67,6 +67,8 @@ class CtirApp(App[int]):
         session: Session | None
         error: str | None = None
 
+    #: Esc is the main screen's: it restores a zoomed pane and sends the focus back.
+    ESCAPE_TO_MINIMIZE: ClassVar[bool] = False
     #: Messages stay until the next key (after MESSAGE_MIN_SECONDS), as lnav's do.
     NOTIFICATION_TIMEOUT: ClassVar[float] = MESSAGE_SECONDS
 

@@ -55,6 +55,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing file gives defaults, a broken one defaults and a warning."""
     path = path or paths.settings_file()
     settings = Settings(path=path)
+    settings.columns = load_columns(path.with_name(paths.explorer_state_file().name), settings)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -87,7 +88,6 @@ def load_settings(path: Path | None = None) -> Settings:
         settings.sigma_rules = [str(Path(r).expanduser()) for r in rules]
     for unknown in data:
         settings.warnings.append(f"{path}: unknown setting {unknown!r} ignored")
-    settings.columns = load_columns(path.with_name(paths.explorer_state_file().name), settings)
     return settings
 
 

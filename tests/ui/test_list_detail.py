@@ -137,7 +137,8 @@ def shown_id(events: EventList) -> str:
 
 
 async def test_list_shows_header_and_short_columns() -> None:
-    app = ListApp(make_frame(50))
+    # Two accounts: the account column is shown (with one, the status line names it).
+    app = ListApp(make_frame(50, {2: {"account_id": "444455556666"}}))
     async with app.run_test(size=(160, 30)) as pilot:
         events = app.query_one(EventList)
         lines = [strip.text for strip in screen_lines(events)]

@@ -35,7 +35,13 @@ from ctir_tui.text import inert, pasteable
 from ctir_tui.ui.config import save_columns
 from ctir_tui.ui.screens._finding import FindingScreen
 from ctir_tui.ui.screens.quit import QuitScreen
-from ctir_tui.ui.widgets._list_format import DEFAULT_COLUMNS, Widths, natural_widths
+from ctir_tui.ui.widgets._list_format import (
+    DEFAULT_COLUMNS,
+    Widths,
+    full_values,
+    natural_widths,
+    only_account,
+)
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
@@ -100,6 +106,7 @@ class MainScreen(FindingScreen):
         Binding("D", "toggle_pane('detail')", "Detail", id="pane.detail"),
         Binding("z", "maximize_pane", "Zoom pane", id="pane.zoom", show=False),
         Binding("v", "choose_columns", "Columns", id="list.columns", show=False),
+        Binding("V", "full_values", "Full values", id="list.values", show=False),
         Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
         Binding("escape", "restore", "Restore zoomed pane", id="pane.restore", show=False),
@@ -118,6 +125,8 @@ class MainScreen(FindingScreen):
         keep: int | None
         #: The widest value of each list column in ``frame``.
         widths: Widths = ()
+        #: The one account of every event of ``frame``, if there is one only.
+        account: str | None = None
 
     @dataclass
     class DetailReady(Message):
@@ -143,6 +152,8 @@ class MainScreen(FindingScreen):
         self.show_matrix: bool | None = None
         self.show_detail: bool | None = None
         self._detail_key: tuple[int, int] | None = None
+        #: The one account of the view shown, if it has one only (the status line says it).
+        self._account: str | None = None
         #: The detail is full screen because enter opened it from the list (esc goes back).
         self._detail_opened = False
 
@@ -227,8 +238,9 @@ class MainScreen(FindingScreen):
         matrix = matrix_counts(frame, session.mapping, extended=extended)
         keep = locate(frame, current) if current is not None else None
         widths = natural_widths(frame)
+        account = only_account(frame)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.ViewReady(generation, frame, matrix, keep, widths))
+            self.post_message(self.ViewReady(generation, frame, matrix, keep, widths, account))
 
     def _filter_failed(self, message: str) -> None:
         # Keep the current view: forget the filters that failed.
@@ -242,6 +254,7 @@ class MainScreen(FindingScreen):
         if message.generation != self.generation or self.session is None:
             return
         self.view = message.frame
+        self._account = message.account
         self.query_one(EventList).set_frame(message.frame, keep=message.keep, widths=message.widths)
         self.query_one(TacticMatrix).set_matrix(message.matrix)
         self._update_status()
@@ -249,6 +262,9 @@ class MainScreen(FindingScreen):
     def _update_status(self, extra: str = "") -> None:
         if self.session is None or self.view is None:
             return
+        if self._account is not None:
+            # The list leaves out an account column that would say this on every row.
+            extra = f"account {self._account}" + (f" · {extra}" if extra else "")
         self.query_one(StatusLine).show(
             self.view.height,
             self.session.frame.height,
@@ -425,17 +441,23 @@ class MainScreen(FindingScreen):
             self.query_one(EventList).focus()
 
     def _panes(self) -> list[Widget]:
-        """The panes tab cycles through, in order, those shown."""
+        """The panes tab cycles through, in order, those shown.
+
+        The matrix is one step from the list either way; the filter bar joins only when
+        it has filters to pick (or its input is open): with none there is nothing to do.
+        """
+        bar = self.query_one(FilterBar)
         panes: list[Widget] = [
             self.query_one(EventList),
             self.query_one(TacticMatrix),
             self.query_one(EventDetail),
-            self.query_one(FilterBar),
         ]
+        if self.filters.clauses or bar.has_class("-editing"):
+            panes.append(bar)
         return [p for p in panes if p.display and p.parent is not None and p.parent.display]
 
     def action_cycle_pane(self, step: int) -> None:
-        """Focus the next (or previous) pane: list, matrix, detail, filter bar."""
+        """Focus the next (or previous) pane: list, matrix, detail (filter bar)."""
         if self.maximized is not None:
             return
         panes = self._panes()
@@ -506,6 +528,17 @@ class MainScreen(FindingScreen):
         problem = save_columns(columns)
         if problem is not None:
             self.notify(inert(problem), severity="warning", markup=False)
+
+    def action_full_values(self) -> None:
+        """Show every column of the highlighted event whole (a cut cell in full)."""
+        from ctir_tui.ui.screens.values import ValuesScreen
+
+        events = self.query_one(EventList)
+        if not events.frame.height:
+            self.notify("no event under the cursor", severity="warning", markup=False)
+            return
+        row = events.frame.slice(events.frame_index(events.cursor_row), 1)
+        self.app.push_screen(ValuesScreen(full_values(row)))
 
     def action_problems(self) -> None:
         """Show the load report."""

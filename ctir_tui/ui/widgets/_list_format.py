@@ -49,6 +49,10 @@ class Column:
     """Cut in the middle (ARNs and names keep both ends) rather than at the end."""
     description: str = ""
     """What the column shows (the columns chooser says it)."""
+    want: int = 0
+    """The width it grows to before the optional columns come in (0: its natural width)."""
+    whole: bool = False
+    """Grown to its natural width before the others: a cut value (an address) misleads."""
 
 
 #: Keys of the columns that are not frame columns of the same name.
@@ -58,45 +62,61 @@ MFA_SHOWN = "mfa_shown"
 
 COLUMNS: Final = (
     Column(schema.TIME, "Time (UTC)", 19, 19, 0, 0, description="event time, UTC"),
-    Column(ACCOUNT, "Account", 12, 12, 7, 0, optional=True, description="caller's account"),
-    Column(schema.PRINCIPAL, "Principal", 15, 64, 3, 4, middle=True, description="who (ARN cut)"),
-    Column(schema.EVENT_NAME, "Event", 14, 32, 1, 2, description="API call"),
-    Column(schema.EVENT_SOURCE, "Source", 6, 16, 11, 1, optional=True, description="service"),
-    Column(schema.SOURCE_IP, "Source IP", 15, 39, 2, 0, description="address, IPv6 whole"),
+    Column(
+        ACCOUNT, "Account", 12, 12, 5, 0, optional=True, description="caller's account (if several)"
+    ),
+    Column(schema.PRINCIPAL, "Principal", 15, 64, 3, 6, middle=True, want=40, description="who"),
+    Column(schema.EVENT_NAME, "Event", 14, 32, 1, 2, want=20, description="API call"),
+    Column(
+        schema.EVENT_SOURCE, "Source", 6, 16, 11, 1, optional=True, want=12, description="service"
+    ),
+    Column(schema.SOURCE_IP, "Source IP", 15, 39, 2, 0, whole=True, description="address"),
     Column(schema.REGION, "Region", 9, 14, 6, 0, optional=True, description="AWS region"),
     Column(
         schema.OUTCOME, "Outcome", 7, 7, 8, 0, optional=True, description="success/failure/denied"
     ),
     Column(MFA_SHOWN, "MFA", 3, 3, 9, 0, optional=True, description="MFA used / session MFA"),
-    Column(schema.ERROR_CODE, "Error", 8, 28, 4, 1, description="error code"),
-    Column(schema.TARGET, "Target", 10, 60, 10, 2, optional=True, description="what was acted on"),
-    Column(AGENT, "User agent", 12, 60, 12, 2, optional=True, description="user agent"),
+    Column(schema.ERROR_CODE, "Error", 8, 28, 4, 1, want=12, description="error code"),
+    Column(schema.TARGET, "Target", 10, 60, 10, 2, optional=True, want=24, description="acted on"),
+    Column(AGENT, "User agent", 12, 60, 12, 2, optional=True, want=24, description="user agent"),
 )
 BY_KEY: Final = {column.key: column for column in COLUMNS}
 #: Shown when the user has chosen nothing (the chooser, ``v``, changes it).
 DEFAULT_COLUMNS: Final = tuple(c.key for c in COLUMNS if c.key not in (schema.EVENT_SOURCE,))
 
 _ARN_PREFIX: Final = r"^arn:aws[\w-]*:(?:iam|sts)::\d*:"
+#: The random suffix of an SSO permission set's role (``AWSReservedSSO_Admin_4f1e2d3c2b1a0f9e``):
+#: noise in a cell (``V`` shows it); the permission set's name and the user are what count.
+_SSO_SUFFIX: Final = r"(AWSReservedSSO_[\w+=,.@-]+?)_[0-9a-f]{16}(/|$)"
 
 #: Natural widths of a view: column key -> cells of its widest value (bounded).
 Widths = tuple[tuple[str, int], ...]
 
 
-def _share(
-    spare: int, columns: list[Column], widths: dict[str, int], goal: Callable[[Column], int]
+def _grow(
+    spare: int,
+    columns: list[Column],
+    widths: dict[str, int],
+    goal: Callable[[Column], int],
+    *,
+    weighted: bool = True,
 ) -> int:
-    """Grow ``columns`` toward their goals in equal shares of ``spare``; returns cells given.
+    """Grow ``columns`` toward their goals, sharing ``spare``; returns cells given.
 
-    Equal shares rather than one column at a time: a long event name must not starve the
-    principal, nor the principal the address.
+    Shares rather than one column at a time: a long event name must not starve the
+    principal, nor the principal the event name. ``weighted`` shares by flex (the
+    principal needs the most); otherwise equally, so that short values are completed.
     """
     given = 0
     while spare > given:
         hungry = [c for c in columns if widths[c.key] < goal(c)]
         if not hungry:
             break
-        share = max((spare - given) // len(hungry), 1)
+        weights = {c.key: max(c.flex, 1) if weighted else 1 for c in hungry}
+        total = sum(weights.values())
+        left = spare - given
         for column in hungry:
+            share = max(left * weights[column.key] // total, 1)
             grow = min(share, goal(column) - widths[column.key], spare - given)
             widths[column.key] += grow
             given += grow
@@ -109,17 +129,19 @@ def layout(
 ) -> tuple[tuple[Column, int], ...]:
     """Fit the chosen columns to ``width`` cells (gutter and one-cell separators included).
 
-    Required columns are kept, most important first, while their minimum widths fit, and
-    grown to their natural widths (the widest value of the view, at most ``Column.width``);
-    optional columns then join, most important first, while they fit at their minimum, and
-    grow the same way. What is left goes to the flexible columns, up to their bounds.
+    Required columns are kept, most important first, while their minimum widths fit; a
+    :attr:`Column.whole` one (the address) then grows to its natural width (the widest
+    value of the view, at most :attr:`Column.width`), the others to :attr:`Column.want`.
+    Optional columns then join the same way, most important first, while they fit at
+    their minimum. What is left grows every column to its natural width; no column is
+    wider than its content.
 
     Args:
         width: Cells available.
         shown: Keys of the columns the user chose, in display order.
         natural: Widest value per column for this view (see :func:`natural_widths`);
-            a column not given is taken at its bound, an optional one measured 0 (no
-            value in the view) is left out.
+            a column not given is taken at its bound, one measured 0 (no value in the
+            view) is left out.
 
     Returns:
         The kept columns, in display order, each with its width.
@@ -128,14 +150,17 @@ def layout(
     wanted = [BY_KEY[k] for k in shown if k in BY_KEY]
     sizes = dict(natural)
 
-    def goal(column: Column) -> int:
+    def full(column: Column) -> int:
         return max(column.min_width, min(column.width, sizes.get(column.key, column.width)))
+
+    def comfortable(column: Column) -> int:
+        return min(full(column), max(column.want or column.width, column.min_width))
 
     widths: dict[str, int] = {}
     used = -1  # the first column has no separator before it
     for optional in (False, True):
         tier = sorted(
-            (c for c in wanted if c.optional == optional and (not optional or sizes.get(c.key, 1))),
+            (c for c in wanted if c.optional == optional and sizes.get(c.key, 1)),
             key=lambda c: c.priority,
         )
         for column in tier:
@@ -143,23 +168,15 @@ def layout(
                 continue
             widths[column.key] = column.min_width
             used += column.min_width + 1
-        used += _share(avail - used, [c for c in tier if c.key in widths], widths, goal)
-    spare = avail - used
-    flexible = [c for c in wanted if c.key in widths and c.flex]
-    while spare > 0 and flexible:
-        room = [c for c in flexible if widths[c.key] < c.width]
-        if not room:
-            break
-        total = sum(c.flex for c in room)
-        given = 0
-        for column in room:
-            share = min(max(spare * column.flex // total, 1), column.width - widths[column.key])
-            share = min(share, spare - given)
-            widths[column.key] += share
-            given += share
-        spare -= given
-        if not given:
-            break
+        kept = [c for c in tier if c.key in widths]
+        # A whole column is grown whole first, when it can be; else it grows like the rest.
+        for column in (c for c in kept if c.whole):
+            missing = full(column) - widths[column.key]
+            if 0 < missing <= avail - used:
+                widths[column.key] += missing
+                used += missing
+        used += _grow(avail - used, kept, widths, comfortable)
+    _grow(avail - used, [c for c in wanted if c.key in widths], widths, full, weighted=False)
     return tuple((c, widths[c.key]) for c in wanted if c.key in widths)
 
 
@@ -197,7 +214,9 @@ def _shown_exprs(frame: pl.DataFrame) -> dict[str, pl.Expr]:
         ACCOUNT: pl.coalesce(
             _text(frame, schema.ACCOUNT_ID), _text(frame, schema.RECIPIENT_ACCOUNT_ID)
         ),
-        schema.PRINCIPAL: _text(frame, schema.PRINCIPAL).str.replace(_ARN_PREFIX, ""),
+        schema.PRINCIPAL: _text(frame, schema.PRINCIPAL)
+        .str.replace(_ARN_PREFIX, "")
+        .str.replace(_SSO_SUFFIX, "${1}${2}"),
         schema.EVENT_NAME: _text(frame, schema.EVENT_NAME),
         schema.EVENT_SOURCE: _text(frame, schema.EVENT_SOURCE).str.strip_suffix(".amazonaws.com"),
         schema.SOURCE_IP: _text(frame, schema.SOURCE_IP),
@@ -229,7 +248,9 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
     """The widest display value of each column over the whole view, bounded by the column.
 
     Categorical columns are measured over their distinct values, so a 1M-event view costs
-    a few milliseconds; run it off the UI thread all the same (the view worker does).
+    a few milliseconds; run it off the UI thread all the same (the view worker does). A
+    column with no value in the view, and the account when the view holds only one, are
+    measured 0: they are left out.
     """
     exprs = _shown_exprs(frame)
     out: list[tuple[str, int]] = []
@@ -240,8 +261,10 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
             continue
         values = frame.lazy().select(exprs[key].alias("v")).unique().collect().get_column("v")
         values = values.drop_nulls()
-        if values.is_empty():
-            out.append((key, 0))  # nothing to show: an optional column stays out
+        if values.is_empty() or (key == ACCOUNT and values.len() == 1):
+            # Nothing to show, or one account: it would say the same on every row (the
+            # status line names it instead); the column stays out.
+            out.append((key, 0))
         elif values.len() > 4096:  # very many distinct values: their length is close enough
             widest = values.str.len_chars().max()
             widest = widest if isinstance(widest, int) else 0
@@ -250,6 +273,35 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
             widest = max(cell_width(inert(v, limit=column.width)) for v in values)
             out.append((key, max(column.min_width, min(widest, column.width))))
     return tuple(out)
+
+
+#: Longest text kept for one value in the full-values view (``V``).
+FULL_LIMIT: Final = 4096
+
+
+def full_values(row: pl.DataFrame) -> list[tuple[str, str]]:
+    """(column title, whole value) of every column for the first event of ``row``.
+
+    What a cell shortens is given whole: the principal as its full ARN, no cut. Values are
+    made inert; an empty one is ``-``.
+    """
+    exprs = _shown_exprs(row)
+    if schema.PRINCIPAL_ARN in row.columns:
+        exprs[schema.PRINCIPAL] = pl.coalesce(
+            _text(row, schema.PRINCIPAL_ARN), _text(row, schema.PRINCIPAL)
+        )
+    values = row.head(1).select(**exprs).row(0, named=True) if row.height else {}
+    return [(c.title, inert(values.get(c.key), limit=FULL_LIMIT) or "-") for c in COLUMNS]
+
+
+def only_account(frame: pl.DataFrame) -> str | None:
+    """The account of every event of ``frame`` when there is one only (its column is left out).
+
+    Run it off the UI thread (the view worker does): it scans the view.
+    """
+    account = _shown_exprs(frame)[ACCOUNT].alias("v")
+    values = frame.lazy().select(account).unique().collect().get_column("v").drop_nulls()
+    return str(values[0]) if values.len() == 1 else None
 
 
 def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
@@ -296,6 +348,16 @@ def header_strip(
     return Strip(segments).adjust_cell_length(width, style)
 
 
+def _cut(text: str, size: int, column: Column) -> str:
+    """``text`` fitted to ``size`` cells; a principal keeps its last part (user, session)."""
+    if column.key == schema.PRINCIPAL and cell_width(text) > size and "/" in text:
+        tail = text[text.rindex("/") :]
+        room = size - cell_width(tail)
+        if room >= 8:  # enough left to tell the kind and the role apart
+            return fit(fit(text[: -len(tail)], room, pad=False) + tail, size)
+    return fit(text, size, middle=column.middle)
+
+
 def row_strip(
     row: RowCells,
     columns: tuple[tuple[Column, int], ...],
@@ -315,7 +377,7 @@ def row_strip(
     for column, size in columns:
         failed_cell = column.key in (schema.ERROR_CODE, schema.OUTCOME)
         cell_style = error if row.failed and failed_cell else style
-        text = fit(row.cells[column.key], size, middle=column.middle)
+        text = _cut(row.cells[column.key], size, column)
         segments.append(Segment(text, cell_style))
         segments.append(Segment(" ", style))
     return Strip(segments).adjust_cell_length(width, style)
