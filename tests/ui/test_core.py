@@ -15,6 +15,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, SelectionList
 
 from ctir_tui import paths
+from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.lookup import matching_rows
 from ctir_tui.ui.app import MESSAGE_SECONDS, CtirApp
 from ctir_tui.ui.config import ExplorerConfig, load_settings
@@ -22,6 +23,7 @@ from ctir_tui.ui.screens import _finding as finding
 from ctir_tui.ui.screens.columns import ColumnsScreen
 from ctir_tui.ui.screens.quit import QuitScreen
 from ctir_tui.ui.widgets._json_lines import JsonLine, wrap_spans
+from ctir_tui.ui.widgets._list_format import format_rows
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
@@ -30,6 +32,7 @@ from tests import facts as F
 from tests.conftest import SAMPLE_LOGS
 from tests.factory import record, write_s3
 from tests.ui.pilot import current, main, settle, status, type_text
+from tests.ui.test_list_detail import make_frame
 
 INCIDENT = F.incident()
 TOR, TOR_CONSOLE = INCIDENT["attacker_ips"][0], INCIDENT["attacker_ips"][1]
@@ -447,7 +450,17 @@ async def test_at_160x48_an_sso_principal_keeps_its_user_and_ipv6_is_whole(
         await pilot.press("z")
         await pilot.pause()
         assert "Account" in _header(pilot)
-        assert "111122223333" in main(pilot).query_one(EventList).render_line(1).text
+        row = main(pilot).query_one(EventList).render_line(1).text
+        assert "111122223333" in row
+
+
+def test_an_sso_principal_cell_drops_the_roles_random_suffix_only() -> None:
+    frame = make_frame(2, {0: {"principal": SSO_ARN}})
+    cells = [row.cells[c.PRINCIPAL] for row in format_rows(frame, frozenset())]
+    assert cells == [
+        "assumed-role/AWSReservedSSO_AdministratorAccess/carol@acme.example",
+        "assumed-role/Admin/bob",  # an ordinary role is left as it is
+    ]
 
 
 async def test_v_shows_every_value_whole_and_esc_closes(tmp_path: Path) -> None:

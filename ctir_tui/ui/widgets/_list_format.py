@@ -65,7 +65,7 @@ COLUMNS: Final = (
     Column(
         ACCOUNT, "Account", 12, 12, 5, 0, optional=True, description="caller's account (if several)"
     ),
-    Column(schema.PRINCIPAL, "Principal", 15, 64, 3, 6, middle=True, want=40, description="who"),
+    Column(schema.PRINCIPAL, "Principal", 15, 72, 3, 6, middle=True, want=40, description="who"),
     Column(schema.EVENT_NAME, "Event", 14, 32, 1, 2, want=20, description="API call"),
     Column(
         schema.EVENT_SOURCE, "Source", 6, 16, 11, 1, optional=True, want=12, description="service"
