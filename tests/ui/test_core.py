@@ -339,7 +339,12 @@ async def test_the_columns_chooser_hides_a_column_and_remembers_it() -> None:
         # Down to the principal's row (time, account, principal) and untick it.
         await pilot.press("down", "down")
         assert choices.highlighted == 2
-        await pilot.press("space", "escape")
+        assert "Principal   shown " in str(choices.get_option_at_index(2).prompt)
+        await pilot.press("space")
+        await pilot.pause()
+        # Said in words, not only by the toggle's colour (NO_COLOR).
+        assert "Principal   hidden" in str(choices.get_option_at_index(2).prompt)
+        await pilot.press("escape")
         await settle(pilot)
         assert "Principal" not in _header(pilot)
         assert "principal" not in main(pilot).query_one(EventList).columns

@@ -19,6 +19,11 @@ from textual.widgets.selection_list import Selection
 from ctir_tui.ui.widgets._list_format import COLUMNS
 
 
+def _prompt(title: str, description: str, shown: bool) -> str:
+    # Said in words too: the toggle's colour alone is lost with NO_COLOR.
+    return f"{title:<11} {'shown ' if shown else 'hidden'} {description}"
+
+
 class ColumnsScreen(ModalScreen[tuple[str, ...]]):
     """Tick the columns to show; dismissed with the keys chosen, in display order."""
 
@@ -29,7 +34,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
     ColumnsScreen > Vertical {
-        width: 56; max-width: 100%; height: auto; max-height: 100%;
+        width: 62; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface;
     }
     ColumnsScreen SelectionList { height: auto; max-height: 16; border: none; }
@@ -46,7 +51,11 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
             box.border_title = "Columns"
             yield SelectionList[str](
                 *(
-                    Selection(f"{c.title:<11} {c.description}", c.key, c.key in self.shown)
+                    Selection(
+                        _prompt(c.title, c.description, c.key in self.shown),
+                        c.key,
+                        c.key in self.shown,
+                    )
                     for c in COLUMNS
                 ),
                 id="columns-list",
@@ -58,8 +67,12 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
 
     @on(SelectionList.SelectedChanged)
     def _changed(self) -> None:
-        chosen = set(self.query_one(SelectionList).selected)
+        choices = self.query_one(SelectionList)
+        chosen = set(choices.selected)
         self.shown = tuple(c.key for c in COLUMNS if c.key in chosen)
+        for index, column in enumerate(COLUMNS):
+            prompt = _prompt(column.title, column.description, column.key in chosen)
+            choices.replace_option_prompt_at_index(index, prompt)
 
     def action_close(self) -> None:
         """Close, handing back the columns chosen."""
