@@ -171,7 +171,11 @@ async def test_palette_entries_are_descriptions_not_action_names() -> None:
     async with app_for().run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         provider = KeyCommands(main(pilot))
-        titles = [title for title, _, _ in provider._entries()]
+        entries = provider._entries()
+        titles = [title for title, _, _ in entries]
+        helps = {title: help_text for title, help_text, _ in entries}
+        assert helps["Search"] == "Event list · key /"  # the pane by name, not its id
+        assert helps["Add filter"] == "Main screen · key ="
         assert "Columns" in titles
         assert "Add filter" in titles
         assert "Source IP only (clear filters first)" in titles

@@ -40,6 +40,9 @@ _PLACEHOLDER = [JsonLine((("no event selected", "note"),))]
 class EventDetail(ScrollView, can_focus=True):
     """The JSON of one event, pretty-printed and highlighted, with a field cursor."""
 
+    #: The pane's name in the help screen and the command palette.
+    HELP_TITLE: ClassVar[str] = "Event detail"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Next field", show=False, id="detail.down"),
         Binding("k,up", "cursor_up", "Previous field", show=False, id="detail.up"),

@@ -61,6 +61,9 @@ class EventList(ScrollView, can_focus=True):
     rows, which are the frame's rows in order, or reversed when :attr:`descending` is set.
     """
 
+    #: The pane's name in the help screen and the command palette.
+    HELP_TITLE: ClassVar[str] = "Event list"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),

@@ -52,6 +52,9 @@ def misspelt_word(typed: str) -> tuple[str, str] | None:
 class FilterBar(Widget, can_focus=True):
     """Shows the active filters; left/right pick one, delete removes it."""
 
+    #: The pane's name in the help screen and the command palette.
+    HELP_TITLE: ClassVar[str] = "Filter bar"
+
     DEFAULT_CSS = """
     FilterBar { height: auto; }
     FilterBar #chips { height: auto; max-height: 2; }
