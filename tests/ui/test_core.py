@@ -331,6 +331,18 @@ async def test_a_failed_console_login_without_an_error_code_has_the_bang(tmp_pat
         assert login[header.index("MFA") : header.index("MFA") + 3] == "no "
 
 
+async def test_the_samples_failed_console_logins_have_the_bang() -> None:
+    async with app_for().run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await type_filter(pilot, "event ConsoleLogin")
+        logins = F.count("by_event_name", "ConsoleLogin")
+        assert status(pilot).startswith(F.shown(logins))
+        events = main(pilot).query_one(EventList)
+        rows = [events.render_line(y).text for y in range(1, logins + 1)]
+        failed = F.facts()["counts"]["console_login_failures"]
+        assert [r[1] for r in rows].count("!") == failed
+
+
 async def test_the_columns_chooser_hides_a_column_and_remembers_it() -> None:
     async with app_for().run_test(size=(160, 48)) as pilot:
         await settle(pilot)
