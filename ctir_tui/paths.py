@@ -34,6 +34,11 @@ def settings_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def explorer_state_file() -> Path:
+    """What the explorer remembers between runs (the columns chosen), written by ctir."""
+    return config_dir() / "explorer.toml"
+
+
 def tactics_override_file() -> Path:
     """The user's tactic mapping overrides."""
     return config_dir() / "tactics.toml"

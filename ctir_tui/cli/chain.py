@@ -23,9 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ns: argparse.Namespace) -> int:
     """Print the chain's tree and how many events it holds."""
-    key, principal = ns.key, ns.principal
-    if (key is None) == (principal is None):
+    key, principals = ns.key, ns.principal or []
+    if (key is None) == (not principals) or len(principals) > 1:
         raise UsageError("give one of --key KEY or --principal TEXT (where the chain starts)")
+    principal = principals[0] if principals else None
     # The start is not a filter: the chain leaves the principal through its hops.
     ns.principal = None
     session = open_session(ns)

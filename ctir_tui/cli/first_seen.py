@@ -41,7 +41,10 @@ def run(ns: argparse.Namespace) -> int:
             f"--kind must be one of {', '.join(KINDS)}" if bad else "-n must be 1 or more"
         )
     # --principal chooses whose new values are shown; what is new is judged against everyone.
-    principal, ns.principal = ns.principal, None
+    principals, ns.principal = ns.principal or [], None
+    if len(principals) > 1:
+        raise UsageError("give --principal once: whose new values are shown")
+    principal = principals[0] if principals else None
     session = open_session(ns)
     view = command_view(ns, session)
     found = first_seen(view, baseline(ns, session), kinds, principal)

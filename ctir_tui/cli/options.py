@@ -17,7 +17,7 @@ from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FilterError, shown
 from ctir_tui.engine.times import is_duration, parse_point, shift
 
-#: Flag -> (metavar, help) for the options that take one value; the word is the flag's name.
+#: Flag -> (metavar, help) for the options that take a value; the word is the flag's name.
 _VALUED: Final = {
     "--principal": (
         "TEXT",
@@ -44,11 +44,22 @@ _VALUED: Final = {
 }
 
 
+#: Options that may be repeated: each is a clause on the same field, and they OR (as two
+#: ``principal`` filters typed in the explorer do). ``--since``/``--until`` bound once.
+REPEATABLE: Final = ("principal", "ip", "tactic", "text")
+
+
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     """Add the filter options shared by every command to ``parser``."""
-    group = parser.add_argument_group("filters (all must match)")
+    group = parser.add_argument_group(
+        "filters (different options must all match; a repeated option matches any of its values)"
+    )
     for option, (metavar, text) in _VALUED.items():
-        group.add_argument(option, metavar=metavar, help=text)
+        if option.removeprefix("--") in REPEATABLE:
+            text += "; repeat to match any of several"
+            group.add_argument(option, metavar=metavar, help=text, action="append")
+        else:
+            group.add_argument(option, metavar=metavar, help=text)
     group.add_argument(
         "--event",
         metavar="NAME",
@@ -110,11 +121,12 @@ def filters_from_args(
     clauses: list[Clause] = []
 
     def flag(word: str) -> None:
-        value = getattr(ns, word, None)
-        if value is not None:
-            clauses.append(
-                language.make(word, value, what=f"--{word}", known_tactics=known_tactics)
-            )
+        given = getattr(ns, word, None)
+        values = given if isinstance(given, list) else [] if given is None else [given]
+        for value in values:
+            clause = language.make(word, value, what=f"--{word}", known_tactics=known_tactics)
+            if clause not in clauses:
+                clauses.append(clause)
 
     for word in ("principal", "ip", "since", "until"):
         flag(word)
@@ -138,4 +150,8 @@ def filters_from_args(
     tags = getattr(ns, "tag", None) or []
     if tags:
         clauses.append(language.make("tag", ",".join(tags), what="--tag"))
-    return Filters(tuple(clauses))
+    # Repeats OR: Filters keeps the clauses of one field together (see Filters.groups).
+    filters = Filters()
+    for clause in clauses:
+        filters = filters.add(clause)
+    return filters

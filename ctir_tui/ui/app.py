@@ -15,10 +15,10 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Console
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -38,6 +38,10 @@ PROGRESS_INTERVAL = 0.1
 #: to prepare them times :data:`PARTIAL_COST_FACTOR` (a large trail: less often).
 PARTIAL_INTERVAL = 1.0
 PARTIAL_COST_FACTOR = 4.0
+#: A message stays this long unless a key is pressed ...
+MESSAGE_SECONDS = 15.0
+#: ... and at least this long, so that the key that caused it does not dismiss it.
+MESSAGE_MIN_SECONDS = 1.5
 
 
 class CtirApp(App[int]):
@@ -49,9 +53,10 @@ class CtirApp(App[int]):
     HELP_TITLE: ClassVar[str] = "Application"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", id="app.palette", show=False),
+        Binding("colon,ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
-        Binding("ctrl+c", "quit", "Quit", id="app.interrupt", show=False, priority=True),
+        # ctrl+c only ever quits (at once, from anywhere): copying is y and Y.
+        Binding("ctrl+c", "quit", "Quit now", id="app.interrupt", show=False, priority=True),
     ]
 
     @dataclass
@@ -73,8 +78,14 @@ class CtirApp(App[int]):
         session: Session | None
         error: str | None = None
 
+    #: Esc is the main screen's: it restores a zoomed pane and sends the focus back.
+    ESCAPE_TO_MINIMIZE: ClassVar[bool] = False
+    #: Messages stay until the next key (after MESSAGE_MIN_SECONDS), as lnav's do.
+    NOTIFICATION_TIMEOUT: ClassVar[float] = MESSAGE_SECONDS
+
     def __init__(self, config: ExplorerConfig) -> None:
         super().__init__()
+        self._notified_at: float | None = None
         self.config = config
         #: The user's key remapping (binding id -> keys), as applied to the app.
         self.keymap: dict[str, str] = dict(config.settings.keymap)
@@ -87,6 +98,20 @@ class CtirApp(App[int]):
         self.error_console = Console(
             file=io.StringIO(), markup=False, highlight=False, width=120, color_system=None
         )
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Show a message; it stays until a key is pressed (see :data:`MESSAGE_SECONDS`)."""
+        self._notified_at = time.monotonic()
+        super().notify(message, **kwargs)
+
+    async def on_event(self, event: events.Event) -> None:
+        """The next key read after a message has been seen long enough dismisses it."""
+        shown = self._notified_at
+        seen = shown is not None and time.monotonic() - shown >= MESSAGE_MIN_SECONDS
+        if seen and isinstance(event, events.Key):
+            self._notified_at = None
+            self.clear_notifications()
+        await super().on_event(event)
 
     @property
     def crash_text(self) -> str | None:
@@ -112,7 +137,9 @@ class CtirApp(App[int]):
                 settings.warnings.append(f"unknown theme {settings.theme!r}")
         for warning in settings.warnings:
             self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
-        self.push_screen(MainScreen(self.config.paths, self.config.filters))
+        self.push_screen(
+            MainScreen(self.config.paths, self.config.filters, columns=settings.columns)
+        )
         self._load()
 
     @property

@@ -15,11 +15,20 @@ rules = ["~/sigma/rules/cloud/aws"]
 ```
 
 A broken file never stops ctir: the problem is reported (file and line) and defaults apply.
+
+What the explorer remembers itself (the list's columns, chosen with ``v``) is written to
+``explorer.toml`` beside it, never into the user's own file:
+
+```toml
+columns = ["time", "principal", "event_name", "source_ip", "error_code"]
+```
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,12 +47,15 @@ class Settings:
     sigma_rules: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     path: Path | None = None
+    #: The list's columns as last chosen (None: the default set).
+    columns: tuple[str, ...] | None = None
 
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing file gives defaults, a broken one defaults and a warning."""
     path = path or paths.settings_file()
     settings = Settings(path=path)
+    settings.columns = load_columns(path.with_name(paths.explorer_state_file().name), settings)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -77,6 +89,40 @@ def load_settings(path: Path | None = None) -> Settings:
     for unknown in data:
         settings.warnings.append(f"{path}: unknown setting {unknown!r} ignored")
     return settings
+
+
+def load_columns(path: Path, settings: Settings | None = None) -> tuple[str, ...] | None:
+    """The columns remembered in ``path`` (None: none remembered, or the file is broken)."""
+    from ctir_tui.ui.widgets._list_format import BY_KEY
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if settings is not None:
+            settings.warnings.append(f"{path}: {exc}; default columns")
+        return None
+    columns = data.get("columns")
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        if settings is not None:
+            settings.warnings.append(f"{path}: columns must be a list of names")
+        return None
+    return tuple(c for c in columns if c in BY_KEY)
+
+
+def save_columns(columns: Sequence[str], path: Path | None = None) -> str | None:
+    """Remember the columns chosen (atomically); returns why it failed, if it did."""
+    path = path or paths.explorer_state_file()
+    body = "columns = [" + ", ".join(f'"{c}"' for c in columns) + "]\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".toml.tmp")
+        temporary.write_text("# written by ctir: the explorer's columns (v)\n" + body, "utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        return f"cannot save the columns in {path}: {exc}"
+    return None
 
 
 @dataclass(slots=True)

@@ -33,16 +33,16 @@ KeyGroup = tuple[str, list[KeyRow]]
 
 
 def pane_title(node: DOMNode) -> str:
-    """A pane's name: its border title, ``HELP_TITLE``, its ID, or its class name."""
+    """A pane's name: its ``HELP_TITLE``, its border title, its ID, or its class name."""
     if isinstance(node, App):
         return "Application"
     if isinstance(node, Screen):
         return getattr(node, "HELP_TITLE", "") or "Screen"
-    if isinstance(node, Widget) and node.border_title:
-        return Content.from_markup(node.border_title).plain
     explicit = getattr(node, "HELP_TITLE", None)
     if isinstance(explicit, str) and explicit:
         return explicit
+    if isinstance(node, Widget) and node.border_title:
+        return Content.from_markup(node.border_title).plain
     return node.id or type(node).__name__
 
 

@@ -68,3 +68,23 @@ def test_pivot_on_the_attacker_ip(snap_compare: Any, size: tuple[int, int]) -> N
         await settle(pilot)
 
     assert snap_compare(_app(), terminal_size=size, run_before=pivoted)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_list_zoomed_with_every_column_that_fits(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def zoomed(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("z")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=zoomed)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_detail_full_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def opened(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=opened)

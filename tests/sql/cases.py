@@ -118,6 +118,9 @@ CASES: list[tuple[str, Specs, set[str] | None]] = [
         lambda: ("principal alice", "ip 203.0.113.0/24", "until 2025-03-12", "not errors"),
         {"alice"},
     ),
+    # Clauses on one field OR, as in the view; the fields still AND.
+    ("two principals", lambda: ("principal alice", "principal '"), {"alice", "obrien"}),
+    ("two principals and an ip", lambda: ("principal alice", "principal '", "ip ::/0"), set()),
     ("nothing", lambda: (), ALL),
 ]
 

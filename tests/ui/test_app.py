@@ -16,6 +16,7 @@ from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig, Settings
 from ctir_tui.ui.screens.help import HelpScreen
 from ctir_tui.ui.screens.problems import ProblemsScreen
+from ctir_tui.ui.screens.quit import QuitScreen
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
@@ -259,7 +260,14 @@ async def test_quit_and_back() -> None:
         await settle(pilot)
         assert main(pilot).filters == Filters()
         assert status(pilot).startswith(F.shown(F.total()))
-        await pilot.press("q")  # quit at the root
+        await pilot.press("q")  # at the root: asks first
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("n")  # stays
+        await pilot.pause()
+        assert app.return_code is None
+        assert status(pilot).startswith(F.shown(F.total()))
+        await pilot.press("q", "q")  # a second q confirms
         await pilot.pause()
     assert app.return_code == 0
 

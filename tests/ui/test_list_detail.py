@@ -14,7 +14,7 @@ from textual.strip import Strip
 from ctir_tui.engine.case.marks import marked_rows
 from ctir_tui.engine.query.lookup import first_at_or_after, locate, matching_rows
 from ctir_tui.engine.schema import EVENT_SCHEMA
-from ctir_tui.ui.widgets._list_format import layout
+from ctir_tui.ui.widgets._list_format import DEFAULT_COLUMNS, layout
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import MARKS, EventList
 
@@ -137,43 +137,67 @@ def shown_id(events: EventList) -> str:
 
 
 async def test_list_shows_header_and_short_columns() -> None:
-    app = ListApp(make_frame(50))
+    # Two accounts: the account column is shown (with one, the status line names it).
+    app = ListApp(make_frame(50, {2: {"account_id": "444455556666"}}))
     async with app.run_test(size=(160, 30)) as pilot:
         events = app.query_one(EventList)
         lines = [strip.text for strip in screen_lines(events)]
+        # Columns without a value in the view (outcome, MFA, target) stay out.
         assert lines[0].split() == [
-            *("Time", "(UTC)", "↑", "Principal", "Event", "Source", "Source", "IP"),
-            *("Region", "Error"),
+            *("Time", "(UTC)", "↑", "Account", "Principal", "Event", "Source", "IP"),
+            *("Region", "Error", "User", "agent"),
         ]
         assert lines[1].split() == [
-            *("2026-03-01", "10:00:00", "user/alice", "ListUsers", "iam"),
-            *("198.51.100.0", "eu-west-1"),
+            *("2026-03-01", "10:00:00", "111122223333", "user/alice", "ListUsers"),
+            *("198.51.100.0", "eu-west-1", "aws-cli/2.15.0"),
         ]
-        assert lines[2].split()[2] == "assumed-role/Admin/bob"
+        assert lines[2].split()[3] == "assumed-role/Admin/bob"
         assert lines[4].split()[0] == "!"
-        assert lines[4].split()[-1] == "AccessDenied"
+        assert lines[4].split()[-2] == "AccessDenied"
         assert "arn:aws" not in "".join(lines)
         assert app.highlighted[-1].row == 0
-        # At 80 columns the less important columns give way.
+        # At 80 columns the less important columns give way; the source IP stays.
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         header = events.render_line(0).text
         assert events.render_line(1).cell_length == events.scrollable_content_region.width
-        assert "Principal" in header
-        assert "Error" in header
-        assert "Region" not in header
+        assert header.split() == [
+            *("Time", "(UTC)", "↑", "Principal", "Event", "Source", "IP"),
+            "Error",
+        ]
 
 
-def test_layout_fits_80_columns() -> None:
+def test_layout_fits_the_width_and_the_content() -> None:
+    natural = (
+        ("time", 19),
+        ("account", 12),
+        ("principal", 52),
+        ("event_name", 26),
+        ("source_ip", 39),
+        ("region", 14),
+        ("outcome", 7),
+        ("mfa_shown", 3),
+        ("error_code", 12),
+        ("target", 0),
+        ("agent", 40),
+    )
     for width in (60, 78, 80, 100, 160, 240):
-        columns = layout(width)
+        columns = layout(width, DEFAULT_COLUMNS, natural)
         used = 2 + sum(size + 1 for _, size in columns)
         assert used <= width + 1
         assert columns[0][0].key == "time"
-    keys = [column.key for column, _ in layout(78)]
-    assert "region" not in keys
-    assert {"time", "principal", "event_name", "error_code"} <= set(keys)
-    assert len(layout(160)) == 7
+    keys = [column.key for column, _ in layout(78, DEFAULT_COLUMNS, natural)]
+    assert keys == ["time", "principal", "event_name", "source_ip", "error_code"]
+    # Wide: the principal and the IPv6 address get their whole width before the optional
+    # columns come in; the target (no value in this view) never does.
+    wide = {c.key: size for c, size in layout(240, DEFAULT_COLUMNS, natural)}
+    assert wide["principal"] >= 52
+    assert wide["source_ip"] == 39
+    assert "target" not in wide
+    assert {"account", "region", "outcome", "mfa_shown", "agent"} <= set(wide)
+    # What the user chose is what is shown, in its order, when it fits.
+    chosen = ("time", "agent", "event_name")
+    assert [c.key for c, _ in layout(160, chosen, natural)] == list(chosen)
 
 
 async def test_cursor_keys() -> None:

@@ -123,6 +123,8 @@ def test_hostile_log_text_never_reaches_the_terminal(
         term.send("D")
         assert term.read_until(b"\\x1b"), "the escape should be shown as visible text"
         term.send("q")
+        assert term.read_until(b"Quit ctir?")
+        term.send("y")
     finally:
         code = term.close()
     out = bytes(term.output)
@@ -192,6 +194,8 @@ def test_every_way_out_ends_the_process_even_beside_a_fifo(tmp_path: Path, leave
     try:
         assert term.read_until(b"of 3 events"), term.output[-2000:]
         if leave == "q":
+            term.send("q")  # at the first view q asks; a second q confirms
+            assert term.read_until(b"Quit ctir?"), term.output[-2000:]
             term.send("q")
         elif leave == "ctrl+c":
             term.send("\x03")

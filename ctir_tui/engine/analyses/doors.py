@@ -33,8 +33,12 @@ def door(*clauses: Clause | None) -> Filters:
 
 
 def wider(base: Filters, *clauses: Clause | None) -> Filters:
-    """``base`` with more clauses (the door of a row inside a question's door)."""
-    return Filters((*base.clauses, *(c for c in clauses if c is not None)))
+    """``base`` narrowed to a row inside it (the door of a row inside a question's door).
+
+    A row's clause replaces the base's clauses on its field (a pivot): clauses on one field
+    OR, and the row's value is one the base already selects.
+    """
+    return base.pivot(*(c for c in clauses if c is not None))
 
 
 def text_of(value: Any) -> str | None:

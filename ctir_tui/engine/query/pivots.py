@@ -2,11 +2,15 @@
 
 One table says which record field each canonical column comes from; the event pivots (the
 explorer's ``p i a s e w`` keys) and the detail's field pivots (``f``/``F``) both use it.
+
+A pivot replaces any clause on the same field and keeps the others (:func:`pivoted`, over
+:meth:`Filters.pivot <ctir_tui.engine.query.filters.Filters.pivot>`): from alice's events,
+``p`` on one of bob's shows bob's, in the same time window. A fresh pivot clears first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -14,6 +18,7 @@ from typing import Any, Final
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.query.clauses import Clause, IpClause, PrincipalClause
 from ctir_tui.engine.query.field_clauses import field_clause, session_clause
+from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.time_clauses import window
 from ctir_tui.engine.query.values import parse_addresses, several_addresses
 from ctir_tui.engine.times import format_time
@@ -133,3 +138,15 @@ def clause_for_path(path: str, value: str | None, *, negate: bool = False) -> Cl
     if path in PRINCIPAL_PATHS and value:
         return PrincipalClause.from_text(value, negate=negate)
     return None
+
+
+def pivoted(filters: Filters, clauses: Sequence[Clause], *, fresh: bool = False) -> Filters:
+    """The filters after a pivot: each clause replaces those on its field, others are kept.
+
+    Args:
+        filters: The filters of the view pivoted from.
+        clauses: What the pivot filters to (from :func:`event_pivot` or
+            :func:`clause_for_path`).
+        fresh: Start from no filters instead (the explorer's alt+key pivots).
+    """
+    return (Filters() if fresh else filters).pivot(*clauses)

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
@@ -27,12 +28,21 @@ from ctir_tui.engine.query.field_clauses import field_clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.history import ViewHistory
 from ctir_tui.engine.query.lookup import locate
-from ctir_tui.engine.query.pivots import EVENT_PIVOTS, clause_for_path, event_pivot
+from ctir_tui.engine.query.pivots import EVENT_PIVOTS, clause_for_path, event_pivot, pivoted
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.matrix import Matrix, matrix_counts
 from ctir_tui.text import inert, pasteable
+from ctir_tui.ui.config import save_columns
 from ctir_tui.ui.screens._finding import FindingScreen
+from ctir_tui.ui.screens.quit import QuitScreen
+from ctir_tui.ui.widgets._list_format import (
+    DEFAULT_COLUMNS,
+    Widths,
+    full_values,
+    natural_widths,
+    only_account,
+)
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
@@ -50,7 +60,19 @@ def _pivot(key: str, name: str, label: str, **kw: Any) -> Binding:
 
 
 def _exclude(key: str, name: str, label: str) -> Binding:
-    return Binding(key, f"pivot('{name}', True)", label, id=f"pivot.not_{name}", show=False)
+    return Binding(
+        key, f"pivot('{name}', True)", f"Not {label.lower()}", id=f"pivot.not_{name}", show=False
+    )
+
+
+def _fresh(key: str, name: str, label: str) -> Binding:
+    return Binding(
+        key,
+        f"pivot('{name}', False, True)",
+        f"{label} only (clear filters first)",
+        id=f"pivot.fresh_{name}",
+        show=False,
+    )
 
 
 class MainScreen(FindingScreen):
@@ -59,15 +81,20 @@ class MainScreen(FindingScreen):
     HELP_TITLE: ClassVar[str] = "Main screen"
     BINDINGS: ClassVar[list[BindingType]] = [
         _pivot("p", "principal", "Principal"),
-        _exclude("P", "principal", "Not principal"),
+        _exclude("P", "principal", "Principal"),
+        _fresh("alt+p", "principal", "Principal"),
         _pivot("i", "ip", "Source IP"),
-        _exclude("I", "ip", "Not source IP"),
+        _exclude("I", "ip", "Source IP"),
+        _fresh("alt+i", "ip", "Source IP"),
         _pivot("a", "key", "Access key", show=False),
-        _exclude("A", "key", "Not access key"),
+        _exclude("A", "key", "Access key"),
+        _fresh("alt+a", "key", "Access key"),
         _pivot("s", "session", "Session", show=False),
-        _exclude("S", "session", "Not session"),
+        _exclude("S", "session", "Session"),
+        _fresh("alt+s", "session", "Session"),
         _pivot("e", "event", "Event name", show=False),
-        _exclude("E", "event", "Not event name"),
+        _exclude("E", "event", "Event name"),
+        _fresh("alt+e", "event", "Event name"),
         _pivot("w", "window", "±15 min", show=False),
         Binding("equals_sign", "add_filter", "Add filter", id="filter.add"),
         Binding("exclamation_mark", "toggle_errors", "Errors only", id="filter.errors", show=False),
@@ -79,6 +106,12 @@ class MainScreen(FindingScreen):
         Binding("M", "toggle_pane('matrix')", "Matrix", id="pane.matrix"),
         Binding("D", "toggle_pane('detail')", "Detail", id="pane.detail"),
         Binding("z", "maximize_pane", "Zoom pane", id="pane.zoom", show=False),
+        Binding("v", "choose_columns", "Columns", id="list.columns", show=False),
+        Binding("V", "full_values", "Full values", id="list.values", show=False),
+        Binding("tab", "cycle_pane(1)", "Next pane", id="pane.next", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="pane.previous", show=False),
+        Binding("escape", "restore", "Restore zoomed pane", id="pane.restore", show=False),
+        Binding("enter", "toggle_detail", "Detail full screen", id="detail.open", show=False),
         Binding("y", "copy_event", "Copy event", id="event.copy", show=False),
         Binding("q", "back_or_quit", "Back/quit", id="app.back"),
     ]
@@ -91,6 +124,10 @@ class MainScreen(FindingScreen):
         frame: pl.DataFrame
         matrix: Matrix
         keep: int | None
+        #: The widest value of each list column in ``frame``.
+        widths: Widths = ()
+        #: The one account of every event of ``frame``, if there is one only.
+        account: str | None = None
 
     @dataclass
     class DetailReady(Message):
@@ -102,8 +139,11 @@ class MainScreen(FindingScreen):
         #: Why ``raw`` is None, when it could not be read.
         why: str | None = None
 
-    def __init__(self, paths: list[str], initial: Filters) -> None:
+    def __init__(
+        self, paths: list[str], initial: Filters, columns: tuple[str, ...] | None = None
+    ) -> None:
         super().__init__()
+        self.columns = columns if columns is not None else DEFAULT_COLUMNS
         self.paths = paths
         self.session: Session | None = None
         self.history = ViewHistory(initial)
@@ -116,6 +156,10 @@ class MainScreen(FindingScreen):
         #: How far the load is, while the rows read so far are shown.
         self._loading = ""
         self._progress: Progress | None = None
+        #: The one account of the view shown, if it has one only (the status line says it).
+        self._account: str | None = None
+        #: The detail is full screen because enter opened it from the list (esc goes back).
+        self._detail_opened = False
 
     @property
     def filters(self) -> Filters:
@@ -135,6 +179,7 @@ class MainScreen(FindingScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(EventList).set_columns(self.columns)
         self.query_one(LoadPanel).set_title(self.paths)
         self.add_class("-loading")
         self._layout()
@@ -199,7 +244,9 @@ class MainScreen(FindingScreen):
             return
         self.generation += 1
         bar = self.query_one(FilterBar)
-        bar.set_filters(self.filters.labels(), self.session.mapping.tactic_words())
+        bar.set_filters(
+            self.filters.labels(), self.session.mapping.tactic_words(), self.filters.ors_previous()
+        )
         current = self.query_one(EventList).current_event()
         self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 
@@ -219,8 +266,10 @@ class MainScreen(FindingScreen):
             return
         matrix = matrix_counts(frame, session.mapping, extended=extended)
         keep = locate(frame, current) if current is not None else None
+        widths = natural_widths(frame)
+        account = only_account(frame)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.ViewReady(generation, frame, matrix, keep))
+            self.post_message(self.ViewReady(generation, frame, matrix, keep, widths, account))
 
     def _filter_failed(self, message: str) -> None:
         # Keep the current view: forget the filters that failed.
@@ -234,13 +283,17 @@ class MainScreen(FindingScreen):
         if message.generation != self.generation or self.session is None:
             return
         self.view = message.frame
-        self.query_one(EventList).set_frame(message.frame, keep=message.keep)
+        self._account = message.account
+        self.query_one(EventList).set_frame(message.frame, keep=message.keep, widths=message.widths)
         self.query_one(TacticMatrix).set_matrix(message.matrix)
         self._update_status()
 
     def _update_status(self, extra: str = "") -> None:
         if self.session is None or self.view is None:
             return
+        if self._account is not None:
+            # The list leaves out an account column that would say this on every row.
+            extra = f"account {self._account}" + (f" · {extra}" if extra else "")
         self.query_one(StatusLine).show(
             self.view.height,
             self.session.frame.height,
@@ -258,11 +311,15 @@ class MainScreen(FindingScreen):
         self._refresh_view()
 
     def add_clauses(self, *clauses: Clause) -> None:
-        """Add filter clauses (one new view)."""
+        """Add filter clauses (one new view); a clause ORs with those on its field."""
         filters = self.filters
         for clause in clauses:
             filters = filters.add(clause)
         self.set_filters(filters)
+
+    def pivot_to(self, *clauses: Clause, fresh: bool = False) -> None:
+        """Pivot (one new view): each clause replaces those on its field; ``fresh`` clears."""
+        self.set_filters(pivoted(self.filters, clauses, fresh=fresh))
 
     # --- the detail follows the cursor -----------------------------------------------
 
@@ -298,8 +355,11 @@ class MainScreen(FindingScreen):
 
     # --- pivots -----------------------------------------------------------------------
 
-    def action_pivot(self, name: str, negate: bool = False) -> None:
-        """Filter to (or exclude) a value of the highlighted event."""
+    def action_pivot(self, name: str, negate: bool = False, fresh: bool = False) -> None:
+        """Filter to (or exclude) a value of the highlighted event, replacing its field.
+
+        With ``fresh`` every other filter is cleared first.
+        """
         event = self.query_one(EventList).current_event()
         if event is None:
             self.notify("no event under the cursor", severity="warning", markup=False)
@@ -309,7 +369,7 @@ class MainScreen(FindingScreen):
             missing = EVENT_PIVOTS[name].missing
             self.notify(f"this event has no {missing}", severity="warning", markup=False)
             return
-        self.add_clauses(*clauses)
+        self.pivot_to(*clauses, fresh=fresh)
 
     @on(EventDetail.Pivot)
     def _detail_pivot(self, message: EventDetail.Pivot) -> None:
@@ -318,14 +378,15 @@ class MainScreen(FindingScreen):
             note = inert(f"{message.path} is not a filterable field; try / to search the list")
             self.notify(note, severity="warning", markup=False)
             return
-        self.add_clauses(clause)
+        self.pivot_to(clause)
 
     @on(TacticMatrix.Selected)
     def _matrix_selected(self, message: TacticMatrix.Selected) -> None:
+        # A cell replaces the event clauses, a header the tactic ones: the rest is kept.
         if message.event is None:
-            self.add_clauses(TacticClause(value=message.tactic))
+            self.pivot_to(TacticClause(value=message.tactic))
         else:
-            self.add_clauses(field_clause(c.EVENT_NAME, message.event))
+            self.pivot_to(field_clause(c.EVENT_NAME, message.event))
         self.query_one(EventList).focus()
 
     @on(TacticMatrix.ToggleExtended)
@@ -380,10 +441,16 @@ class MainScreen(FindingScreen):
         self.set_filters(self.history.current, record=False)
 
     def action_back_or_quit(self) -> None:
-        """``q``: back one view; quit at the first."""
-        if not self.history.at_start:
+        """``q``: restore a zoomed pane, else back one view; at the first, ask to quit."""
+        if self.maximized is not None:
+            self.action_restore()
+        elif not self.history.at_start:
             self.action_history(-1)
         else:
+            self.app.push_screen(QuitScreen(), self._quit_answered)
+
+    def _quit_answered(self, quit_: bool | None) -> None:
+        if quit_:
             self.app.exit()
 
     # --- panes, report, copy ----------------------------------------------------------
@@ -402,12 +469,105 @@ class MainScreen(FindingScreen):
         elif self.focused is None or not self.focused.display:
             self.query_one(EventList).focus()
 
+    def _panes(self) -> list[Widget]:
+        """The panes tab cycles through, in order, those shown.
+
+        The matrix is one step from the list either way; the filter bar joins only when
+        it has filters to pick (or its input is open): with none there is nothing to do.
+        """
+        bar = self.query_one(FilterBar)
+        panes: list[Widget] = [
+            self.query_one(EventList),
+            self.query_one(TacticMatrix),
+            self.query_one(EventDetail),
+        ]
+        if self.filters.clauses or bar.has_class("-editing"):
+            panes.append(bar)
+        return [p for p in panes if p.display and p.parent is not None and p.parent.display]
+
+    def action_cycle_pane(self, step: int) -> None:
+        """Focus the next (or previous) pane: list, matrix, detail (filter bar)."""
+        if self.maximized is not None:
+            return
+        panes = self._panes()
+        focused = self.focused
+        holder = next(
+            (p for p in panes if focused is not None and (focused is p or p in focused.ancestors)),
+            None,
+        )
+        index = panes.index(holder) if holder is not None else -step
+        panes[(index + step) % len(panes)].focus()
+
     def action_maximize_pane(self) -> None:
         """Zoom the focused pane to the whole screen (again to restore)."""
         if self.maximized is not None:
+            self.action_restore()
+            return
+        focused = self.focused
+        pane = next(
+            (
+                p
+                for p in self._panes()
+                if focused is not None and (focused is p or p in focused.ancestors)
+            ),
+            None,
+        )
+        if pane is not None and pane is not self.query_one(FilterBar):
+            self.maximize(pane, container=False)
+        else:
+            self.notify("z zooms the list, the matrix or the detail", markup=False)
+
+    def action_restore(self) -> None:
+        """Put a zoomed pane back (esc)."""
+        if self.maximized is not None:
             self.minimize()
-        elif self.focused is not None:
-            self.maximize(self.focused)
+            if self.show_detail is False:
+                self.query_one(EventDetail).display = False
+            if self._detail_opened or self.show_detail is False:
+                self.query_one(EventList).focus()
+        self._detail_opened = False
+
+    def action_toggle_detail(self) -> None:
+        """Enter in the detail: full screen, and back."""
+        if self.maximized is not None:
+            self.action_restore()
+        elif isinstance(self.focused, EventDetail):
+            self.maximize(self.focused, container=False)
+
+    @on(EventList.Opened)
+    def _opened(self) -> None:
+        # Enter on an event: its detail, full screen (esc, q, z or enter again return).
+        detail = self.query_one(EventDetail)
+        detail.display = True
+        detail.focus()
+        self.maximize(detail, container=False)
+        self._detail_opened = True
+
+    def action_choose_columns(self) -> None:
+        """Choose the list's columns (remembered in the config directory)."""
+        from ctir_tui.ui.screens.columns import ColumnsScreen
+
+        self.app.push_screen(ColumnsScreen(self.columns), self._columns_chosen)
+
+    def _columns_chosen(self, columns: tuple[str, ...] | None) -> None:
+        if columns is None or columns == self.columns:
+            return
+        self.columns = columns
+        self.query_one(EventList).set_columns(columns)
+        problem = save_columns(columns)
+        if problem is not None:
+            self.notify(inert(problem), severity="warning", markup=False)
+
+    def action_full_values(self) -> None:
+        """Show every column of the highlighted event whole (a cut cell in full)."""
+        from ctir_tui.ui.screens.values import ValuesScreen
+
+        events = self.query_one(EventList)
+        if not events.frame.height:
+            self.notify("no event under the cursor", severity="warning", markup=False)
+            return
+        row = events.frame.slice(events.frame_index(events.cursor_row), 1)
+        self.app.push_screen(ValuesScreen(full_values(row)))
 
     def action_problems(self) -> None:
         """Show the load report."""

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Final, Literal
 
 import orjson
+from rich.cells import cell_len
 
 from ctir_tui.text import MAX_SHOWN, inert
 
@@ -176,3 +177,54 @@ def _quoted(text: str, kind: Kind, limit: int) -> tuple[Token, ...]:
     if cut:
         tokens += ((f" … (+{cut:,} chars)", "note"),)
     return tokens
+
+
+#: Characters after which a long value may wrap (paths, ARNs, lists, query strings).
+_BREAK_AFTER: Final = frozenset(" ,;/:=&|)-")
+
+
+def wrap_spans(line: JsonLine, width: int) -> list[tuple[int, int, int]]:
+    """Where a line wraps at ``width`` cells: ``(start, end, indent)`` character spans.
+
+    Lines break between tokens (a key and its value) or inside a value after a separator
+    (``/``, ``:``, ``,``, a space...), never in the middle of a word when a separator is near;
+    a run longer than the width (a session token) is cut where it must be. Continuation
+    lines are indented under the line's own indentation, so a wrapped value reads as one.
+    Text is made inert before it gets here, so one character is one cell except for wide
+    (East Asian) characters, which count two.
+    """
+    text = line.text
+    if width <= 0:
+        return [(0, len(text), 0)]
+    cells = [cell_len(ch) for ch in text] if not text.isascii() else None
+    if (sum(cells) if cells is not None else len(text)) <= width:
+        return [(0, len(text), 0)]
+    boundaries = set()
+    offset = 0
+    for token, _ in line.tokens:
+        offset += len(token)
+        boundaries.add(offset)
+    breaks = [i + 1 for i, ch in enumerate(text) if ch in _BREAK_AFTER or i + 1 in boundaries]
+    pad = len(text) - len(text.lstrip(" "))
+    indent = min(pad + 4, width // 3)
+    spans: list[tuple[int, int, int]] = []
+    start, room, lead = 0, width, 0
+    while start < len(text):
+        end, used = start, 0
+        while end < len(text):
+            step = cells[end] if cells is not None else 1
+            if used + step > room:
+                break
+            used += step
+            end += 1
+        if end >= len(text):
+            spans.append((start, len(text), lead))
+            break
+        # The last separator in the piece, unless it would leave most of the line empty.
+        best = max((b for b in breaks if start < b <= end), default=None)
+        if best is not None and best - start >= room // 3:
+            end = best
+        end = max(end, start + 1)
+        spans.append((start, end, lead))
+        start, room, lead = end, max(width - indent, 1), indent
+    return spans

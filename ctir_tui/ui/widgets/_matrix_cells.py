@@ -28,10 +28,43 @@ def magnitude(count: int) -> str:
     return "tactic-matrix--high"
 
 
+def natural_width(tactic: MatrixTactic) -> int:
+    """Cells a tactic's column needs to show its title and every cell's name uncut."""
+    header = cell_len(inert(tactic.title)) + 1 + len(f"{tactic.count:,}")
+    cells = (
+        cell_len(inert(c.event)) + len(cell_marker(c)) + 1 + len(f"{c.count:,}")
+        for c in tactic.cells
+    )
+    return max(header, *cells) if tactic.cells else header
+
+
+def share_widths(needs: list[int], avail: int, least: int) -> list[int]:
+    """Share ``avail`` cells among columns needing ``needs``: none below ``least``, none
+    above its need, the rest shared evenly among the columns that still need more."""
+    widths = [min(least, n) for n in needs]
+    spare = avail - sum(widths)
+    while spare > 0:
+        hungry = [i for i, n in enumerate(needs) if widths[i] < n]
+        if not hungry:
+            break
+        share = max(spare // len(hungry), 1)
+        for i in hungry:
+            grow = min(share, needs[i] - widths[i], spare)
+            widths[i] += grow
+            spare -= grow
+            if not spare:
+                break
+    return widths
+
+
 def header_parts(tactic: MatrixTactic, width: int, style: Style) -> list[Part]:
-    """A tactic's header: its name (cut to fit) and its event count, right-aligned."""
+    """A tactic's header: its title (cut to fit) and its event count, right-aligned.
+
+    The title is the ATT&CK name beside the cheatsheet's when they differ ("Defense
+    Evasion (Stealth)").
+    """
     count = f"{tactic.count:,}"
-    name = fit(inert(tactic.name), width - len(count) - 1, pad=False)
+    name = fit(inert(tactic.title), width - len(count) - 1, pad=False)
     pad = width - cell_len(name) - len(count)
     return [(name + " " * pad + count, style)]
 

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -30,6 +31,7 @@ from ctir_tui.ui.widgets._json_lines import (
     flag_lines,
     pretty,
     record_lines,
+    wrap_spans,
 )
 
 _PLACEHOLDER = [JsonLine((("no event selected", "note"),))]
@@ -37,6 +39,9 @@ _PLACEHOLDER = [JsonLine((("no event selected", "note"),))]
 
 class EventDetail(ScrollView, can_focus=True):
     """The JSON of one event, pretty-printed and highlighted, with a field cursor."""
+
+    #: The pane's name in the help screen and the command palette.
+    HELP_TITLE: ClassVar[str] = "Event detail"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Next field", show=False, id="detail.down"),
@@ -293,8 +298,7 @@ class EventDetail(ScrollView, can_focus=True):
             return
         starts = [0]
         for line in self._lines:
-            cells = sum(Segment(text).cell_length for text, _ in line.tokens)
-            starts.append(starts[-1] + max(1, -(-cells // width)))
+            starts.append(starts[-1] + len(wrap_spans(line, width)))
         self._starts, self._starts_width = starts, width
         self.virtual_size = Size(0, starts[-1])
 
@@ -327,7 +331,18 @@ class EventDetail(ScrollView, can_focus=True):
             style = self.rich_style
             segments = [Segment(text, self._style(kind)) for text, kind in line.tokens]
         strip = Strip(segments)
-        length = strip.cell_length
-        cuts = list(range(width, length, width))
-        pieces = strip.divide([*cuts, length]) if cuts else [strip]
-        return [piece.adjust_cell_length(width, style) for piece in pieces]
+        spans = wrap_spans(line, width)
+        if len(spans) == 1:
+            return [strip.adjust_cell_length(width, style)]
+        # Cut at the spans' character offsets: the text is inert, so cells follow characters
+        # (wide characters aside, which Strip.divide measures itself).
+        text = line.text
+        cuts = [cell_len(text[:end]) for _, end, _ in spans]
+        pieces = strip.divide(cuts)
+        base = self.rich_style
+        out = []
+        for piece, (_, _, indent) in zip(pieces, spans, strict=False):
+            if indent:
+                piece = Strip([Segment(" " * indent, base), *piece])
+            out.append(piece.adjust_cell_length(width, style))
+        return out

@@ -26,7 +26,17 @@ from ctir_tui.engine.case.marks import mark_key
 from ctir_tui.engine.query.lookup import next_row
 from ctir_tui.engine.schema import empty_frame
 from ctir_tui.text import fit
-from ctir_tui.ui.widgets._list_format import PageCells, RowCells, header_strip, row_strip
+from ctir_tui.ui.widgets._list_format import (
+    DEFAULT_COLUMNS,
+    Column,
+    PageCells,
+    RowCells,
+    Widths,
+    header_strip,
+    layout,
+    natural_widths,
+    row_strip,
+)
 
 
 @dataclass
@@ -51,6 +61,9 @@ class EventList(ScrollView, can_focus=True):
     rows, which are the frame's rows in order, or reversed when :attr:`descending` is set.
     """
 
+    #: The pane's name in the help screen and the command palette.
+    HELP_TITLE: ClassVar[str] = "Event list"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
@@ -67,6 +80,13 @@ class EventList(ScrollView, can_focus=True):
         Binding("t", "request_jump", "Jump to time", id="list.jump"),
         Binding("m", "toggle_mark", "Mark", id="list.mark"),
         Binding("apostrophe", "next_mark", "Next mark", show=False, id="list.next_mark"),
+        Binding(
+            "enter",
+            "open",
+            "Open event",
+            tooltip="Show the event's detail full screen (esc, enter or z returns)",
+            id="list.open",
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -128,6 +148,10 @@ class EventList(ScrollView, can_focus=True):
         """The user asked to jump to a time (``t``): the screen opens an input."""
 
     @dataclass
+    class Opened(_ListMessage):
+        """The user asked to open the event under the cursor (``enter``)."""
+
+    @dataclass
     class FindRequested(_ListMessage):
         """Rows the list cannot find itself: the screen answers with :meth:`EventList.found`.
 
@@ -166,6 +190,8 @@ class EventList(ScrollView, can_focus=True):
         self._cells = PageCells()
         self._strips: LRUCache[tuple[int, int, int, bool, bool], Strip] = LRUCache(256)
         self._last_search: str | None = None
+        self._columns: tuple[str, ...] = DEFAULT_COLUMNS
+        self._natural: Widths = natural_widths(self._frame.head(2048))
         #: The rows last found: (generation, what, text), and their frame indices.
         self._found: tuple[tuple[int, str, str], pl.Series] | None = None
         self.virtual_size = Size(0, self._frame.height + 1)
@@ -196,7 +222,25 @@ class EventList(ScrollView, can_focus=True):
         """The frame row shown at displayed row ``row`` (the mapping is its own inverse)."""
         return self._frame.height - 1 - row if self._descending else row
 
-    def set_frame(self, frame: pl.DataFrame, *, keep: int | None = None) -> None:
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Keys of the columns shown (when they fit), in order."""
+        return self._columns
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        """Show these columns (keys of :data:`~._list_format.COLUMNS`), in this order."""
+        self._columns = columns
+        self._generation += 1
+        self._strips.clear()
+        self.refresh()
+
+    def fitted_columns(self) -> tuple[tuple[Column, int], ...]:
+        """The columns that fit the list's width now, with their widths."""
+        return layout(self.scrollable_content_region.width, self._columns, self._natural)
+
+    def set_frame(
+        self, frame: pl.DataFrame, *, keep: int | None = None, widths: Widths | None = None
+    ) -> None:
         """Show ``frame`` instead of the current events.
 
         Args:
@@ -204,7 +248,11 @@ class EventList(ScrollView, can_focus=True):
             keep: The frame row of the event under the cursor, if the new frame holds it
                 (found by the caller, off the UI thread); otherwise the row number is kept,
                 clamped.
+            widths: The widest value of each column in ``frame`` (measured off the UI
+                thread, see :func:`~._list_format.natural_widths`); the columns fit them.
         """
+        # Without measured widths, the first rows stand in (cheap on the UI thread).
+        self._natural = widths if widths is not None else natural_widths(frame.head(2048))
         target: int | None = None
         if keep is not None and 0 <= keep < frame.height:
             target = frame.height - 1 - keep if self._descending else keep
@@ -317,6 +365,11 @@ class EventList(ScrollView, can_focus=True):
 
     # -- search, time, marks ----------------------------------------------------------
 
+    def action_open(self) -> None:
+        """Ask the screen to open the event under the cursor."""
+        if self._frame.height:
+            self.post_message(self.Opened(self))
+
     def action_request_search(self) -> None:
         """Ask the app for the text to search."""
         self.post_message(self.SearchRequested(self))
@@ -419,9 +472,12 @@ class EventList(ScrollView, can_focus=True):
         focused = self.has_focus
         cursor = row == self.cursor_row
         key = (self._generation, row, width, cursor, focused)
+        columns = self.fitted_columns()
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._row_strip(self._row_cells(row), width, cursor)
+            strip = self._strips[key] = self._row_strip(
+                self._row_cells(row), columns, width, cursor
+            )
         return strip
 
     def _row_cells(self, row: int) -> RowCells:
@@ -437,13 +493,15 @@ class EventList(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("event-list--header")
-        return header_strip(width, style, descending=self._descending)
+        return header_strip(self.fitted_columns(), width, style, descending=self._descending)
 
-    def _row_strip(self, row: RowCells, width: int, cursor: bool) -> Strip:
+    def _row_strip(
+        self, row: RowCells, columns: tuple[tuple[Column, int], ...], width: int, cursor: bool
+    ) -> Strip:
         if cursor:
             style = self.get_component_rich_style("event-list--cursor")
-            return row_strip(row, width, style, style, style)
+            return row_strip(row, columns, width, (style, style, style))
         base = self.rich_style
         error = base + self.get_component_rich_style("event-list--error", partial=True)
         mark = base + self.get_component_rich_style("event-list--mark", partial=True)
-        return row_strip(row, width, base, error, mark)
+        return row_strip(row, columns, width, (base, error, mark))

@@ -13,6 +13,7 @@ under the cursor is the widget's tooltip and :meth:`TacticMatrix.current_note`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -29,12 +30,17 @@ from textual.strip import Strip
 
 from ctir_tui.engine.tactics.matrix import Matrix, MatrixTactic
 from ctir_tui.text import inert
-from ctir_tui.ui.widgets._matrix_cells import cell_parts, header_parts
+from ctir_tui.ui.widgets._matrix_cells import (
+    cell_parts,
+    header_parts,
+    natural_width,
+    share_widths,
+)
 
-#: Width of one column in cells, the gap after it included.
-#: Column width bounds: wide enough for "AuthorizeS…oupIngress 99", narrow enough that
-#: ten tactics fit side by side on a 160-column terminal.
+#: Width of a column (the gap after it included) when the tactics cannot all fit and the
+#: pane scrolls sideways: wide enough for "AuthorizeS…oupIngress 99".
 COLUMN_WIDTH = 24
+#: Narrower than this (gap included), names stop being readable: scroll instead.
 MIN_COLUMN_WIDTH = 14
 HEADER = -1
 """Cell index of a tactic's header line in :attr:`TacticMatrix.cursor`."""
@@ -96,6 +102,8 @@ class TacticMatrix(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     TacticMatrix {
+        /* The cursor scrolls the pane; scrollbars would take the columns' room. */
+        scrollbar-size: 0 0;
         background: $surface;
         color: $foreground;
         & > .tactic-matrix--header { text-style: bold underline; color: $accent; }
@@ -151,6 +159,9 @@ class TacticMatrix(ScrollView, can_focus=True):
         # Full-width strips keyed by line, the cursor's column when it is on that line,
         # and focus (the cursor looks different when the pane is not focused).
         self._strips: LRUCache[tuple[int, int | None, bool], Strip] = LRUCache(256)
+        #: Each column's width (gap included) and where it starts, for the pane's width.
+        self._widths: list[int] = []
+        self._offsets: list[int] = [0]
         if matrix is not None:
             self.set_matrix(matrix)
 
@@ -180,10 +191,41 @@ class TacticMatrix(ScrollView, can_focus=True):
                     row = events_.index(event) if event in events_ else row
         self._matrix = matrix
         self._strips.clear()
-        height = 1 + max((len(t.cells) for t in matrix.tactics), default=0)
-        self.virtual_size = Size(len(matrix.tactics) * self._column_width, height)
+        self._fit_columns()
+        mapping = "extended ATT&CK" if matrix.extended else "seed table"
+        self.border_title = f"tactics · {mapping} · ATT&CK {matrix.attack_version} (x switches)"
         self._move(col, row, force=True)
         self.refresh()
+
+    def _fit_columns(self) -> None:
+        """Give each tactic the width its longest name needs, sharing the pane's width.
+
+        Columns whose names are short give their room to those that need it; only when the
+        names cannot all fit are they cut (in the middle), and below a readable width the
+        pane scrolls sideways instead.
+        """
+        matrix = self._matrix
+        if matrix is None:
+            return
+        needs = [natural_width(t) + 1 for t in matrix.tactics]
+        avail = self.scrollable_content_region.width or sum(needs)
+        count = len(needs)
+        if not count:
+            widths: list[int] = []
+        elif sum(needs) <= avail:
+            extra, rest = divmod(avail - sum(needs), count)
+            widths = [n + extra + (i < rest) for i, n in enumerate(needs)]
+        elif avail // count < MIN_COLUMN_WIDTH:
+            widths = [min(n, COLUMN_WIDTH) for n in needs]
+        else:
+            widths = share_widths(needs, avail, MIN_COLUMN_WIDTH)
+        self._widths = widths
+        offsets = [0]
+        for width in widths:
+            offsets.append(offsets[-1] + width)
+        self._offsets = offsets
+        height = 1 + max((len(t.cells) for t in matrix.tactics), default=0)
+        self.virtual_size = Size(offsets[-1], height)
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -247,11 +289,13 @@ class TacticMatrix(ScrollView, can_focus=True):
         width, height = self.scrollable_content_region.size
         if not width or not height:
             return
-        left = col * self._column_width
+        if col >= len(self._widths):
+            return
+        left, size = self._offsets[col], self._widths[col]
         if left < x:
             x = left
-        elif left + (self._column_width - 1) > x + width:
-            x = left + min(self._column_width, width) - width
+        elif left + (size - 1) > x + width:
+            x = left + min(size, width) - width
         # Line 0 is the fixed header: cell row r shows on screen line r + 1 - scroll_y.
         if row != HEADER:
             if row < y:
@@ -264,23 +308,11 @@ class TacticMatrix(ScrollView, can_focus=True):
         """Bring the cursor into view once the size is known."""
         self.call_after_refresh(self._scroll_to_cursor)
 
-    @property
-    def _column_width(self) -> int:
-        """Fit every tactic in the pane when it can be read; scroll sideways otherwise."""
-        count = len(self._matrix.tactics) if self._matrix is not None else 0
-        if not count:
-            return COLUMN_WIDTH
-        fitted = self.scrollable_content_region.width // count
-        # Narrower than the minimum, names stop being readable: scroll full-width columns.
-        return min(COLUMN_WIDTH, fitted) if fitted >= MIN_COLUMN_WIDTH else COLUMN_WIDTH
-
     def on_resize(self, event: events.Resize) -> None:
         """Refit the columns and keep the cursor visible after a resize."""
         if self._matrix is not None:
             self._strips.clear()
-            self.virtual_size = Size(
-                len(self._matrix.tactics) * self._column_width, self.virtual_size.height
-            )
+            self._fit_columns()
         self._scroll_to_cursor()
 
     def action_cursor_left(self) -> None:
@@ -337,7 +369,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or self._matrix is None:
             return
-        col = (offset.x + int(self.scroll_offset.x)) // self._column_width
+        col = bisect_right(self._offsets, offset.x + int(self.scroll_offset.x)) - 1
         row = HEADER if offset.y == 0 else offset.y - 1 + int(self.scroll_offset.y)
         if col >= len(self._matrix.tactics) or row >= len(self._matrix.tactics[col].cells):
             return
@@ -383,9 +415,9 @@ class TacticMatrix(ScrollView, can_focus=True):
         base = self.rich_style
         component = self._component
         cursor = component("tactic-matrix--cursor")
-        width = self._column_width - 1
         segments: list[Segment] = []
         for index, tactic in enumerate(self._matrix.tactics):
+            width = self._widths[index] - 1
             on_cursor = index == cursor_col
             if line == 0:
                 parts = header_parts(tactic, width, base + component("tactic-matrix--header"))
@@ -396,4 +428,4 @@ class TacticMatrix(ScrollView, can_focus=True):
             for text, part_style in parts:
                 segments.append(Segment(text, part_style + cursor if on_cursor else part_style))
             segments.append(Segment(" ", base))
-        return Strip(segments, len(self._matrix.tactics) * self._column_width)
+        return Strip(segments, self._offsets[-1])

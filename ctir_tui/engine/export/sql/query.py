@@ -56,14 +56,19 @@ def _conditions(filters: Filters, ctx: SqlContext) -> tuple[list[exp.Expr], list
     bounds: list[exp.Expr] = []
     others: list[exp.Expr] = []
     problems: list[NotExpressible] = []
-    for clause in filters.clauses:
-        try:
-            sql = condition(clause, ctx)
-        except NotExpressible as exc:
-            label = clause.label()
-            problems.append(exc if exc.what == label else NotExpressible(label, exc.why))
+    # Clauses on one field OR, as in ctir's view (Filters.groups); time bounds are alone.
+    for group in filters.groups():
+        conditions: list[exp.Expr] = []
+        for clause in group:
+            try:
+                conditions.append(condition(clause, ctx))
+            except NotExpressible as exc:
+                label = clause.label()
+                problems.append(exc if exc.what == label else NotExpressible(label, exc.why))
+        if len(conditions) != len(group):
             continue
-        (bounds if time_forms.is_time_bound(clause) else others).append(sql)
+        sql = conditions[0] if len(conditions) == 1 else exp.paren(exp.or_(*conditions))
+        (bounds if time_forms.is_time_bound(group[0]) else others).append(sql)
     if problems:
         raise NotExpressible.several(problems)
     return bounds, others

@@ -1,0 +1,79 @@
+"""The columns chooser (``v``): which columns the event list shows, remembered in config.
+
+Space (or enter on a row) shows or hides a column; esc or ``v`` closes and keeps the choice.
+A column that is chosen but does not fit the width is left out until there is room.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ctir_tui.ui.widgets._list_format import COLUMNS
+
+
+def _prompt(title: str, description: str, shown: bool) -> str:
+    # Said in words too: the toggle's colour alone is lost with NO_COLOR.
+    return f"{title:<11} {'shown ' if shown else 'hidden'} {description}"
+
+
+class ColumnsScreen(ModalScreen[tuple[str, ...]]):
+    """Tick the columns to show; dismissed with the keys chosen, in display order."""
+
+    HELP_TITLE: ClassVar[str] = "Columns"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,v,q", "close", "Close and keep", id="columns.close"),
+    ]
+    DEFAULT_CSS = """
+    ColumnsScreen { align: center middle; }
+    ColumnsScreen > Vertical {
+        width: 62; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface;
+    }
+    ColumnsScreen SelectionList { height: auto; max-height: 16; border: none; }
+    ColumnsScreen #columns-hint { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, shown: tuple[str, ...]) -> None:
+        """Create the chooser with ``shown`` ticked."""
+        super().__init__()
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Columns"
+            yield SelectionList[str](
+                *(
+                    Selection(
+                        _prompt(c.title, c.description, c.key in self.shown),
+                        c.key,
+                        c.key in self.shown,
+                    )
+                    for c in COLUMNS
+                ),
+                id="columns-list",
+            )
+            yield Static("space shows/hides · esc closes (kept in config)", id="columns-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    @on(SelectionList.SelectedChanged)
+    def _changed(self) -> None:
+        choices = self.query_one(SelectionList)
+        chosen = set(choices.selected)
+        self.shown = tuple(c.key for c in COLUMNS if c.key in chosen)
+        for index, column in enumerate(COLUMNS):
+            prompt = _prompt(column.title, column.description, column.key in chosen)
+            choices.replace_option_prompt_at_index(index, prompt)
+
+    def action_close(self) -> None:
+        """Close, handing back the columns chosen."""
+        self.dismiss(self.shown)
