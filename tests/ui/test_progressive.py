@@ -23,7 +23,7 @@ from ctir_tui.ui.config import ExplorerConfig
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 from tests.factory import record, write_s3
-from tests.ui.pilot import main, settle, status
+from tests.ui.pilot import current, main, settle, status
 
 #: Rounds of letting messages run while the load is held (it never completes meanwhile).
 ROUNDS = 400
@@ -100,3 +100,21 @@ async def test_the_first_file_is_explorable_before_the_load_ends(
             "ListUsers",
             "DeleteTrail",
         ]
+
+
+async def test_a_cursor_left_at_the_top_stays_at_the_top_as_rows_arrive(
+    tmp_path: Path, held: threading.Event
+) -> None:
+    logs = tmp_path / "logs"
+    write_s3(logs / "a.json.gz", [record(5, eventName="StopLogging"), record(6)])
+    write_s3(logs / "b.json.gz", [record(1, eventName="GetCallerIdentity"), record(7)])
+    options = LoadOptions(use_cache=False, workers=1, processes=False)
+    app = CtirApp(ExplorerConfig([str(logs)], load=options))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: main(pilot).view is not None)
+        assert current(pilot)["event_name"] == "StopLogging"  # file a's first
+        held.set()
+        await settle(pilot)
+        # b's earlier call is now the first event, and the untouched cursor is on it.
+        assert _names(pilot)[:2] == ["GetCallerIdentity", "StopLogging"]
+        assert current(pilot)["event_name"] == "GetCallerIdentity"

@@ -220,7 +220,9 @@ class MainScreen(FindingScreen):
         if session.complete:
             for warning in session.warnings:
                 self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
-        self._refresh_view()
+        # More rows arrived: a cursor the user moved stays on its event; one left at the top
+        # stays at the top (the first event of the rows read so far is rarely the first).
+        self._refresh_view(follow=self.query_one(EventList).cursor_row > 0)
 
     def load_progress(self, progress: Progress) -> None:
         """How far the load is: on the status line while the rows read so far are shown."""
@@ -239,7 +241,8 @@ class MainScreen(FindingScreen):
             f" {progress.events:,} records so far"
         )
 
-    def _refresh_view(self) -> None:
+    def _refresh_view(self, *, follow: bool = True) -> None:
+        """Compute the view of the filters; the cursor stays on its event when ``follow``."""
         if self.session is None:
             return
         self.generation += 1
@@ -247,7 +250,7 @@ class MainScreen(FindingScreen):
         bar.set_filters(
             self.filters.labels(), self.session.mapping.tactic_words(), self.filters.ors_previous()
         )
-        current = self.query_one(EventList).current_event()
+        current = self.query_one(EventList).current_event() if follow else None
         self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="view")
