@@ -175,8 +175,10 @@ def read(frame: pl.DataFrame, store: TextStore, request: TextRequest) -> pl.Data
     for number, name in enumerate(stores[1:], start=1):
         raw = pl.when(pl.col("_si") == number).then(pl.col(name)).otherwise(raw)
     named = raw.str.contains(pl.col("_needle"), literal=True)
+    # Only the store's parts (and row groups) holding the candidates' files are read.
+    files = frame.get_column(c.FILE_ID).gather(all_rows).unique().to_list()
     kept = (
-        store.scan()
+        store.scan(files)
         .select(packed_key().alias(_KEY), *stores)
         .join(wanted_rows.lazy(), on=_KEY)
         .filter(named | raw.str.contains("\\", literal=True))
