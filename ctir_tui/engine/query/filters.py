@@ -17,9 +17,10 @@ explicit ``newest``), so ``since 6h`` stays relative to the newest event loaded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Final
 
 import polars as pl
@@ -95,20 +96,16 @@ class Filters:
         clause goes after the last one on its field, so that the chips of a field (which
         OR) stay together.
         """
-        out: list[Clause] = []
-        placed = False
-        for old in self.clauses:
+
+        def replaced(old: Clause) -> bool:
             same_bound = (
                 isinstance(clause, _TimeClause)
                 and type(old) is type(clause)
                 and old.negate == clause.negate
             )
-            if old in (clause, clause.negated()) or same_bound:
-                if not placed:
-                    out.append(clause)
-                    placed = True
-                continue
-            out.append(old)
+            return old in (clause, clause.negated()) or same_bound
+
+        out, placed = _put(self.clauses, clause, replaced)
         if not placed:
             last = max(
                 (i for i, old in enumerate(out) if _same_field(old, clause)), default=len(out) - 1
@@ -128,15 +125,7 @@ class Filters:
             if field_of(clause) is None:
                 filters = filters.add(clause)
                 continue
-            out: list[Clause] = []
-            placed = False
-            for old in filters.clauses:
-                if _same_field(old, clause):
-                    if not placed:
-                        out.append(clause)
-                        placed = True
-                    continue
-                out.append(old)
+            out, placed = _put(filters.clauses, clause, partial(_same_field, b=clause))
             if not placed:
                 out.append(clause)
             filters = Filters(tuple(out))
@@ -278,3 +267,20 @@ class Filters:
         since = next((c for c in self.clauses if isinstance(c, SinceClause) and not c.negate), None)
         until = next((c for c in self.clauses if isinstance(c, UntilClause) and not c.negate), None)
         return since, until
+
+
+def _put(
+    clauses: tuple[Clause, ...], clause: Clause, replaces: Callable[[Clause], bool]
+) -> tuple[list[Clause], bool]:
+    """``clauses`` with ``clause`` in the place of the first one it ``replaces`` (the others
+    it replaces dropped), and whether it was placed."""
+    out: list[Clause] = []
+    placed = False
+    for old in clauses:
+        if replaces(old):
+            if not placed:
+                out.append(clause)
+                placed = True
+            continue
+        out.append(old)
+    return out, placed
