@@ -11,8 +11,8 @@ from ctir_tui.cli import main
 from ctir_tui.engine.analyses.rule_hits import SIGMA_ID, sigma_answer
 from ctir_tui.engine.analyses.triage import triage
 from ctir_tui.engine.detections.model import RuleHit, RuleMeta, SigmaResult
-from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.event_sets import EventSetClause
+from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.time_clauses import SinceClause
 from tests.analyses.build import call, ids, load, user
 
