@@ -8,6 +8,7 @@ the cells out with the styles the widget picked from its component classes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -115,14 +116,19 @@ class RowCells:
     marked: bool
     #: The loader flagged the record as suspicious (see the ``flagged`` filter).
     flagged: bool = False
+    #: The gutter's glyph when marked: ``*``, or the initial of a tag it carries.
+    glyph: str = "*"
 
 
-def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
+def format_rows(
+    rows: pl.DataFrame, marks: frozenset[str], glyphs: Mapping[str, str] | None = None
+) -> list[RowCells]:
     """Turn a few rows of the event frame into display cells.
 
     Args:
         rows: A small slice of the frame (the visible rows), in display order.
         marks: Mark keys (see :func:`mark_key_expr`) of the marked events.
+        glyphs: The gutter glyph of a marked event, by key, when not ``*``.
 
     Returns:
         One :class:`RowCells` per row of ``rows``.
@@ -157,7 +163,8 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         key = values["__key"]
         failed = values[schema.ERROR_CODE] is not None
         marked = key is not None and key in marks
-        out.append(RowCells(cells, failed, key, marked, bool(values["__flagged"])))
+        glyph = (glyphs or {}).get(key, "*") if marked else "*"
+        out.append(RowCells(cells, failed, key, marked, bool(values["__flagged"]), glyph))
     return out
 
 
@@ -174,7 +181,7 @@ def header_strip(width: int, style: Style, *, descending: bool) -> Strip:
 def row_strip(row: RowCells, width: int, style: Style, error: Style, mark: Style) -> Strip:
     """One event laid out in ``width`` cells: gutter flags, then the columns that fit."""
     segments = [
-        Segment("*" if row.marked else " ", mark),
+        Segment(row.glyph if row.marked else " ", mark),
         Segment("!" if row.failed else " ", error),
         Segment("?", mark) if row.flagged else Segment(" ", style),
     ]
@@ -205,6 +212,7 @@ class PageCells:
         page: int,
         descending: bool,
         marks: frozenset[str],
+        glyphs: Mapping[str, str] | None = None,
     ) -> RowCells:
         """The cells of displayed ``row``, formatting its whole page on a miss.
 
@@ -220,6 +228,6 @@ class PageCells:
             rows = frame.slice(height - stop, stop - start).reverse()
         else:
             rows = frame.slice(start, stop - start)
-        for offset, formatted in enumerate(format_rows(rows, marks)):
+        for offset, formatted in enumerate(format_rows(rows, marks, glyphs)):
             self._cells[(generation, start + offset)] = formatted
         return self._cells[(generation, row)]
