@@ -31,7 +31,7 @@ from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.matrix import Matrix, matrix_counts
 from ctir_tui.text import inert, pasteable
-from ctir_tui.ui.screens._finding import FindingScreen
+from ctir_tui.ui.screens._investigate import InvestigateActions
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
 from ctir_tui.ui.widgets.filter_bar import FilterBar
@@ -52,7 +52,7 @@ def _exclude(key: str, name: str, label: str) -> Binding:
     return Binding(key, f"pivot('{name}', True)", label, id=f"pivot.not_{name}", show=False)
 
 
-class MainScreen(FindingScreen):
+class MainScreen(InvestigateActions):
     """Where the investigation happens."""
 
     HELP_TITLE: ClassVar[str] = "Main screen"
