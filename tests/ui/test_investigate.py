@@ -137,6 +137,23 @@ async def test_triage_shows_a_rule_with_its_author_and_opens_its_hits(rules: Pat
         assert view_names(pilot) == ["StopLogging"] * stopped
 
 
+async def test_opening_the_last_entry_scrolls_its_rows_into_view() -> None:
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+        triage = pane(pilot, TriageScreen)
+        await pilot.press("G", "space")  # the Sigma entry, with ctir's own rules
+        await settle(pilot)
+        lines = drawn(triage.rows)
+        # The entry goes to the top, under the header, so that its rows fill the screen:
+        # its first rule, that rule's author line, and more.
+        assert "Sigma rule hits" in lines[1]
+        assert "by ctir project" in lines[3]
+        assert sum("by ctir project" in line for line in lines) >= 5
+
+
 # -- top values ---------------------------------------------------------------------------
 
 

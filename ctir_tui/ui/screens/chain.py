@@ -63,6 +63,10 @@ def render(data: object, width: int) -> Sequence[Part]:
     return [(str(data), "row-list--dim")]
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def start_of(event: dict[str, Any]) -> tuple[str | None, str | None]:
     """Where a chain from ``event`` starts: its access key, else its principal."""
     key = event.get(c.ACCESS_KEY_ID)
@@ -140,8 +144,8 @@ class ChainScreen(PaneScreen):
         self.found = found
         total = self.findings.session.frame.height
         self.set_title(
-            f"Chain from {inert(found.start, limit=80)}: {len(found.nodes):,} sessions, "
-            f"{found.hops:,} hops, {len(found.event_ids):,} events, accounts "
+            f"Chain from {inert(found.start, limit=80)}: {_n(len(found.nodes), 'session')}, "
+            f"{_n(found.hops, 'hop')}, {_n(len(found.event_ids), 'event')}, accounts "
             f"{', '.join(inert(a, limit=20) for a in found.accounts) or '-'} "
             f"(over all {total:,} events)"
         )

@@ -1,7 +1,8 @@
 """Top values (``#``): the most frequent values of one column of the view, each a door.
 
 A chooser line names the columns responders rank most (principal, source IP, event, region,
-user agent, error, account, target); ``1``-``8`` or left/right choose one. Each row is a value
+user agent, error, account, target, access key, event source); ``1``-``9``, ``0`` or
+left/right choose one. Each row is a value
 with its events, share of the view, first and last seen; Enter filters the main view to it
 and goes back to the list. Ranking runs in a worker; each column is ranked once per view.
 """
@@ -42,6 +43,8 @@ CHOICES: Final = (
     ("error", c.ERROR_CODE),
     ("account", c.RECIPIENT_ACCOUNT_ID),
     ("target", c.TARGET),
+    ("key", c.ACCESS_KEY_ID),
+    ("source", c.EVENT_SOURCE),
 )
 #: Values ranked per column.
 TOP_N: Final = 200
@@ -80,11 +83,14 @@ class TopScreen(PaneScreen):
     """The most frequent values of a column of one view."""
 
     HELP_TITLE: ClassVar[str] = "Top values"
-    KEYS: ClassVar[str] = "enter filter to the value · 1-8 or ←/→ column · q back"
+    KEYS: ClassVar[str] = "enter filter to the value · 1-9,0 or ←/→ column · q back"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(str(i), f"choose({i - 1})", f"Rank by {name}", show=False, id=f"top.{name}")
+        Binding(str(i % 10), f"choose({i - 1})", f"Rank by {name}", show=False, id=f"top.{name}")
         for i, (name, _) in enumerate(CHOICES, start=1)
     ]
+    DEFAULT_CSS = """
+    TopScreen > #chooser { text-wrap: wrap; }
+    """
 
     @dataclass
     class Ranked(Message):
@@ -132,7 +138,8 @@ class TopScreen(PaneScreen):
     def _show(self) -> None:
         names = []
         for i, (name, _) in enumerate(CHOICES, start=1):
-            names.append(f"[{i} {name}]" if i - 1 == self.choice else f"{i} {name}")
+            key = i % 10
+            names.append(f"[{key} {name}]" if i - 1 == self.choice else f"{key} {name}")
         self.query_one("#chooser", Static).update(Content(" ".join(names)))
         name = CHOICES[self.choice][0]
         result = self.ranked.get(self.column)

@@ -314,6 +314,13 @@ class TriageScreen(PaneScreen):
         if expand:
             self._expanded.add(qid)
             self._redraw()
+            first = self._question_index(qid)
+            last = first
+            while last + 1 < len(self.rows.rows) and not isinstance(
+                self.rows.rows[last + 1].data, QuestionLine
+            ):
+                last += 1
+            self.rows.reveal(first, last)
         else:
             self._expanded.discard(qid)
             self._redraw(cursor=self._question_index(qid))

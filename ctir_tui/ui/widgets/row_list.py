@@ -114,7 +114,8 @@ class RowList(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
-        & > .row-list--selected { background: $boost; text-style: underline; }
+        /* Underlined only: $boost turns as light as the text on 16 colours and NO_COLOR. */
+        & > .row-list--selected { text-style: underline; }
         & > .row-list--dim { color: $text-muted; }
         & > .row-list--accent { color: $text-accent; text-style: bold; }
         & > .row-list--section { text-style: bold underline; }
@@ -129,6 +130,7 @@ class RowList(ScrollView, can_focus=True):
     }
     RowList:ansi > .row-list--header { background: ansi_default; text-style: bold underline; }
     RowList:nocolor > .row-list--cursor { text-style: reverse; }
+
     """
 
     @dataclass
@@ -238,6 +240,21 @@ class RowList(ScrollView, can_focus=True):
                 self._refresh_row(self._cursor)
             self._scroll_to_cursor()
             self._announce()
+
+    def reveal(self, first: int, last: int) -> None:
+        """Scroll so that rows ``first`` to ``last`` show (``first`` at least, when they do
+        not all fit): the rows a question just opened on. After the next refresh, once the
+        new rows are laid out (a list that did not scroll cannot be scrolled before)."""
+        self.call_after_refresh(self._reveal, first, last)
+
+    def _reveal(self, first: int, last: int) -> None:
+        height = max(self.scrollable_content_region.height - self._top, 1)
+        top = self.scroll_offset.y
+        if last >= top + height:
+            top = last - height + 1
+        top = min(top, first)
+        if top != self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False, immediate=True)
 
     def _selectable(self, index: int, step: int) -> int:
         """``index``, or the nearest selectable row in direction ``step`` (else the other)."""
