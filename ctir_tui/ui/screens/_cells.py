@@ -98,6 +98,11 @@ def severity(word: str) -> tuple[str, str]:
     return (fit(word.upper(), SEVERITY_WIDTH), SEVERITY_CLASS.get(word, ""))
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 event``, ``2,137 events``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def count(n: int, width: int = 7) -> str:
     """A count, right-aligned."""
     return f"{n:>{width},}"

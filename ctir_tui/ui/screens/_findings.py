@@ -34,6 +34,7 @@ class Findings:
         rules: Where the Sigma rules were read from.
         sigma: The rules' hits over the whole evidence (None until evaluated).
         sigma_index: One row per (event key, hit) of ``sigma``.
+        sigma_keys: The keys of every event ``sigma`` hit (``R``'s filter).
         sigma_error: Why the rules could not be evaluated.
         graph: The sessions and hops of the whole evidence (chains), once built.
     """
@@ -42,6 +43,7 @@ class Findings:
     rules: list[Path] = field(default_factory=list)
     sigma: SigmaResult | None = None
     sigma_index: pl.DataFrame | None = None
+    sigma_keys: frozenset[str] = frozenset()
     sigma_error: str | None = None
     graph: Graph | None = None
     _triage: OrderedDict[Filters, Triage] = field(default_factory=OrderedDict)

@@ -97,6 +97,8 @@ class InvestigateActions(CaseKeys):
         result: SigmaResult | None
         index: pl.DataFrame | None
         error: str | None
+        #: The keys of every hit event (worked out in the worker: there may be many).
+        keys: frozenset[str] = frozenset()
 
     @dataclass
     class CellsHit(Message):
@@ -159,11 +161,12 @@ class InvestigateActions(CaseKeys):
         try:
             result = evaluate(session, load_rules(rules))
             index = hit_index(result)
+            keys = frozenset(index.get_column(HIT_KEY).to_list())
         except (OSError, ValueError, pl.exceptions.PolarsError, *FILTER_ERRORS) as exc:
             self.post_message(self.SigmaDone(None, None, str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.SigmaDone(result, index, None))
+            self.post_message(self.SigmaDone(result, index, None, keys))
 
     @on(SigmaDone)
     def _sigma_done(self, message: SigmaDone) -> None:
@@ -171,6 +174,7 @@ class InvestigateActions(CaseKeys):
         if findings is None:
             return
         findings.sigma, findings.sigma_index = message.result, message.index
+        findings.sigma_keys = message.keys
         findings.sigma_error = message.error
         if message.error is not None:
             note = inert(f"the Sigma rules could not run: {message.error}", limit=300)
@@ -224,7 +228,7 @@ class InvestigateActions(CaseKeys):
             self.add_clauses(field_clause(c.EVENT_NAME, event), hits.door(event))
             self.query_one(EventList).focus()
             return
-        keys = frozenset(findings.sigma_index.get_column(HIT_KEY).to_list())
+        keys = findings.sigma_keys
         if not keys:
             self.notify("the Sigma rules hit no event", markup=False)
             return

@@ -257,13 +257,14 @@ class ExportPrompt(_Dialog):
             yield Static(
                 _text(
                     f"report.md, report.html, events.jsonl, timesketch.jsonl, manifest.json, "
-                    f"SHA256SUMS: the {self.marked:,} marked events"
+                    f"SHA256SUMS: the {self.marked:,} marked event{'' if self.marked == 1 else 's'}"
                 ),
                 id="export-what",
             )
             yield Input(value=inert(str(self.folder), limit=None), id="export-folder")
+            noun = "event" if self.view_count == 1 else "events"
             yield BoxCheckbox(
-                f"the {self.view_count:,} events of the view instead (tab, space)",
+                f"the {self.view_count:,} {noun} of the view instead (tab, space)",
                 id="export-view",
             )
             yield Static("", classes="-error", id="export-error")

@@ -63,10 +63,6 @@ def render(data: object, width: int) -> Sequence[Part]:
     return [(str(data), "row-list--dim")]
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def start_of(event: dict[str, Any]) -> tuple[str | None, str | None]:
     """Where a chain from ``event`` starts: its access key, else its principal."""
     key = event.get(c.ACCESS_KEY_ID)
@@ -144,8 +140,9 @@ class ChainScreen(PaneScreen):
         self.found = found
         total = self.findings.session.frame.height
         self.set_title(
-            f"Chain from {inert(found.start, limit=80)}: {_n(len(found.nodes), 'session')}, "
-            f"{_n(found.hops, 'hop')}, {_n(len(found.event_ids), 'event')}, accounts "
+            f"Chain from {inert(found.start, limit=80)}: "
+            f"{cells.counted(len(found.nodes), 'session')}, {cells.counted(found.hops, 'hop')}, "
+            f"{cells.counted(len(found.event_ids), 'event')}, accounts "
             f"{', '.join(inert(a, limit=20) for a in found.accounts) or '-'} "
             f"(over all {total:,} events)"
         )

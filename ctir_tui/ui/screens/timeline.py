@@ -164,7 +164,8 @@ class TimelineScreen(PaneScreen):
 
     def _count(self) -> None:
         self.set_title(
-            f"Timeline of {self.view.height:,} events · {view_title(self.filters)}  computing…"
+            f"Timeline of {cells.counted(self.view.height, 'event')} · "
+            f"{view_title(self.filters)}  computing…"
         )
         self._counter(self.view, self.filters)
 
@@ -195,8 +196,9 @@ class TimelineScreen(PaneScreen):
         size = format_duration(found.bucket)
         no_time = f", {found.no_time:,} without a time" if found.no_time else ""
         self.set_title(
-            f"Timeline of {self.view.height:,} events{no_time} · {len(found.buckets):,} "
-            f"buckets of {size} · = success x failure ! denied · {view_title(self.filters)}"
+            f"Timeline of {cells.counted(self.view.height, 'event')}{no_time} · "
+            f"{cells.counted(len(found.buckets), 'bucket')} of {size} · "
+            f"= success x failure ! denied · {view_title(self.filters)}"
         )
         self._draw_overview()
 

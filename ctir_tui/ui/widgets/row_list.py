@@ -76,6 +76,9 @@ class _RowMessage(Message):
 class RowList(ScrollView, can_focus=True):
     """Rows drawn by a render function, a cursor over them, Enter to open one."""
 
+    #: What the help calls the list.
+    HELP_TITLE: ClassVar[str] = "Rows"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor(1)", "Down", show=False, id="rows.down"),
         Binding("k,up", "cursor(-1)", "Up", show=False, id="rows.up"),
