@@ -370,9 +370,16 @@ async def test_a_matrix_cell_with_rule_hits_is_marked_and_opens_on_them(rules: P
         assert "Jane Tester" in note
         # A cell without hits has no marker.
         assert "DeleteTrail!" not in _matrix_text(matrix)
-        await pilot.press("R")
+        # Enter keeps meaning the cell's count, and says how many the rules hit.
+        await pilot.press("enter")
         await settle(pilot)
         stopped = F.count("by_event_name", "StopLogging")
+        assert status(pilot).startswith(F.shown(stopped))
+        said = [n.message for n in app._notifications]
+        assert any(f"{stopped} of these event" in m and "R shows only" in m for m in said)
+        matrix.focus()
+        await pilot.press("R")
+        await settle(pilot)
         assert status(pilot).startswith(F.shown(stopped))
         labels = main(pilot).filters.labels()
         assert labels[0] == "event_name=StopLogging"
@@ -391,3 +398,23 @@ async def test_rule_hits_key_narrows_the_view_to_the_hits(rules: Path) -> None:
         stopped = F.count("by_event_name", "StopLogging")
         assert status(pilot).startswith(F.shown(stopped))
         assert view_names(pilot) == ["StopLogging"] * stopped
+
+
+async def test_timeline_lists_gaps_and_opens_on_either_side(timed: Path) -> None:
+    app = timed_app(timed)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        timeline = pane(pilot, TimelineScreen)
+        await pilot.press("G")  # the gaps follow the buckets
+        await settle(pilot)
+        gaps = [line for line in drawn(timeline.rows) if "111122223333 / us-east-1" in line]
+        # 11:17 -> 12:30 and 10:04:59 -> 11:15, both over the hour, the longest first.
+        assert len(gaps) == 2
+        assert gaps[0].split()[0] == "1h13m"
+        assert gaps[1].split()[0] == "1h10m01s"
+        await pilot.press("enter")  # the last row: the second gap
+        await settle(pilot)
+        assert main(pilot).is_current
+        assert sorted(view_ids(pilot)) == ["evt-00000003", "evt-00000004"]

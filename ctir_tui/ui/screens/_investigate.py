@@ -203,6 +203,16 @@ class InvestigateActions(CaseKeys):
             matrix = annotated(self._plain_matrix, message.hits)
             self.query_one(TacticMatrix).set_matrix(matrix)
 
+    @on(TacticMatrix.Selected)
+    def _cell_hits_hint(self, message: TacticMatrix.Selected) -> None:
+        # Runs after the main screen's own handler filtered to the cell's events: say how
+        # many of them the rules hit, and how to narrow to those.
+        hits = (self._cell_hits or {}).get(message.event) if message.event else None
+        if hits is not None and hits.keys:
+            noun = "event" if hits.events == 1 else "events"
+            note = f"{hits.events:,} of these {noun} hit by Sigma rules: R shows only those"
+            self.notify(note, markup=False)
+
     def action_rule_hits(self) -> None:
         """``R``: only the events the Sigma rules hit: those of the matrix cell under the
         cursor (its ``!`` marker) when the matrix has the focus, else those of the view.
