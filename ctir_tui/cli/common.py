@@ -15,6 +15,7 @@ import orjson
 import polars as pl
 
 from ctir_tui.cli.options import add_filter_options, filters_from_args
+from ctir_tui.engine.case.bundle import inside_evidence
 from ctir_tui.engine.case.store import CaseStore
 from ctir_tui.engine.pipeline.load import LoadOptions
 from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
@@ -130,10 +131,4 @@ def check_filters_early(ns: argparse.Namespace) -> None:
 
 def inside(path: Path, roots: list[str]) -> bool:
     """Whether ``path`` would land inside (or beside a file of) the evidence ``roots``."""
-    target = path.resolve()
-    for root in roots:
-        base = Path(root).resolve()
-        folder = base if base.is_dir() else base.parent
-        if target == base or folder in target.parents or target.parent == folder:
-            return True
-    return False
+    return inside_evidence(path, roots)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ctir_tui import __version__, paths
-from ctir_tui.cli.common import UsageError, err, load_options
+from ctir_tui.cli.common import err, load_options
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.cli.options import filters_from_args
 
@@ -56,11 +56,6 @@ def run(ns: argparse.Namespace) -> int:
         )
         sys.stdout.write(text)
         return 0
-    if ns.marked or ns.tag:
-        raise UsageError(
-            "--marked and --tag are not in the explorer yet: use them with ctir summary, "
-            "export, matrix or case"
-        )
     for path in ns.paths:
         if not os.path.exists(path):
             err(f"no such file or folder: {path}")

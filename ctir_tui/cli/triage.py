@@ -7,9 +7,13 @@ from datetime import datetime
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
 from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
+from ctir_tui.cli.sigma import rule_paths
 from ctir_tui.engine.analyses.answers import Answer
 from ctir_tui.engine.analyses.questions import questions
+from ctir_tui.engine.analyses.rows import Row
+from ctir_tui.engine.analyses.rule_hits import SIGMA_ID
 from ctir_tui.engine.analyses.triage import triage
+from ctir_tui.engine.detections import evaluate, load_rules
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.times import parse_user_time
@@ -38,6 +42,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rows", metavar="N", type=int, default=ROWS, help=f"rows under each question ({ROWS})"
     )
+    parser.add_argument(
+        "--sigma",
+        action="store_true",
+        help="add the Sigma rule hits as one more entry, 'sigma' (rules: --rules, else "
+        "[sigma] rules in config.toml, else ctir's own)",
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="DIR",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="with --sigma: rule files or folders",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -65,7 +83,7 @@ def baseline(ns: argparse.Namespace, session: Session) -> datetime | None:
 
 def run(ns: argparse.Namespace) -> int:
     """Print every question's answer over the matching events."""
-    known = [q.id for q in questions()]
+    known = [q.id for q in questions()] + ([SIGMA_ID] if ns.sigma else [])
     unknown = [q for q in ns.question if q not in known]
     if unknown:
         raise UsageError(
@@ -73,13 +91,17 @@ def run(ns: argparse.Namespace) -> int:
         )
     if ns.rows < 0:
         raise UsageError("--rows must be 0 or more")
+    if ns.rules and not ns.sigma:
+        raise UsageError("--rules goes with --sigma")
+    rules = load_rules(rule_paths(ns)) if ns.sigma else None
     session = open_session(ns)
     view = command_view(ns, session)
+    hits = evaluate(session, rules, view=view) if rules is not None else None
+    only = ns.question or None
+    if only is not None and hits is not None and SIGMA_ID not in only:
+        only = [*only, SIGMA_ID]
     found = triage(
-        view,
-        texts=session.texts,
-        baseline_until=baseline(ns, session),
-        only=ns.question or None,
+        view, texts=session.texts, baseline_until=baseline(ns, session), only=only, sigma=hits
     )
     if ns.json:
         print_json(found.to_json())
@@ -102,6 +124,9 @@ def render_answer(a: Answer, rows: int, cols: int) -> list[str]:
     if a.note:
         out.append(line(f"{'':20}{inert(a.note)}", cols))
     for r in a.rows[:rows]:
+        if q.id == SIGMA_ID:
+            out += _hit_lines(r, cols)
+            continue
         fields = ", ".join(
             f"{k}={cell(v, 120)}" for k, v in r.fields.items() if v not in (None, "")
         )
@@ -113,3 +138,16 @@ def render_answer(a: Answer, rows: int, cols: int) -> list[str]:
         labels = " · ".join(inert(label, limit=200) for label in a.door.labels())
         out.append(line(f"{'':20}filter: {labels}", cols))
     return out
+
+
+def _hit_lines(r: Row, cols: int) -> list[str]:
+    """A rule's row: its events, level and title, then its author (the Detection Rule
+    License asks for it wherever matches show) and its ATT&CK tactics and techniques."""
+    span = when(r.first) if r.first == r.last else f"{when(r.first)}..{when(r.last)}"
+    fields = r.fields
+    level, title = cell(fields.get("level"), 13), cell(fields.get("title"), 200)
+    head = f"{'':11}{r.count:>7,}  {level}  {title}"
+    tail = f"by {cell(fields.get('author'), 120)}"
+    if fields.get("tags"):
+        tail += f" · {cell(fields.get('tags'), 200)}"
+    return [line(head, cols), line(f"{'':20}{tail}  {span}", cols)]

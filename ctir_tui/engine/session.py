@@ -40,6 +40,9 @@ class Session:
     warnings: list[str] = field(default_factory=list)
     #: The newest event time (relative filters such as ``6h`` count back from it).
     newest: datetime | None = None
+    #: The case's marks and tags that ``marked`` and ``tag`` clauses read when a view is
+    #: asked for without its own (the explorer keeps it current as the responder marks).
+    case: CaseMarks | None = None
     #: Free text over ``texts`` (the ``text`` clause), with its recent answers.
     text_search: TextSearch = field(init=False)
     #: Names meaning the same tactic, for tactic clauses (see :meth:`Mapping.tactic_aliases`).
@@ -121,7 +124,7 @@ class Session:
         """The events matching ``filters``, in time order.
 
         ``case`` carries the current marks and tags for ``marked`` and ``tag`` clauses
-        (see :meth:`ctir_tui.engine.case.store.CaseStore.marks`).
+        (see :meth:`ctir_tui.engine.case.store.CaseStore.marks`); without it, :attr:`case`.
         """
         if not filters.clauses:
             return self.frame
@@ -141,7 +144,7 @@ class Session:
             self.frame if frame is None else frame,
             extended=extended,
             newest=self.newest,
-            case=case,
+            case=case if case is not None else self.case,
             texts=self.text_search,
             tactic_aliases=self.tactic_aliases,
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -46,9 +46,19 @@ def pane_title(node: DOMNode) -> str:
     return node.id or type(node).__name__
 
 
+def declared(cls: type[DOMNode]) -> list[BindingType]:
+    """The bindings ``cls`` declares, after those of its base classes that are ctir's
+    (a screen's keys may live in a base class, as the investigation's do)."""
+    out: list[BindingType] = []
+    for base in reversed(cls.__mro__[1:]):
+        if base.__module__.startswith("ctir_tui.") and "BINDINGS" in vars(base):
+            out.extend(vars(base)["BINDINGS"])
+    return [*out, *cls.BINDINGS]
+
+
 def bindings_of(node: DOMNode, keymap: Mapping[str, str]) -> Iterable[Binding]:
     """The bindings a node's class declares, with the user's keymap applied."""
-    bindings = BindingsMap(type(node).BINDINGS)
+    bindings = BindingsMap(declared(type(node)))
     if keymap:
         bindings.apply_keymap(dict(keymap))
     for _key, binding in bindings:

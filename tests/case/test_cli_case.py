@@ -159,12 +159,24 @@ def test_marked_and_tag_filter_every_command(
     assert counts["Discovery"] == 1  # ListBuckets
 
 
-def test_the_explorer_says_marks_are_not_there_yet(
-    evidence: Evidence, capsys: pytest.CaptureFixture[str]
+def test_the_explorer_opens_on_the_marked_events(
+    evidence: Evidence, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(capsys, str(evidence.folder), "--marked")
-    assert code == 2
-    assert "not in the explorer yet" in err
+    # The explorer itself is driven in tests/ui/test_case_keys.py; here only what it is given.
+    from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
+    from ctir_tui.ui import app as ui_app
+    from ctir_tui.ui.config import ExplorerConfig
+
+    started: list[ExplorerConfig] = []
+
+    def fake(config: ExplorerConfig) -> ui_app.ExplorerOutcome:
+        started.append(config)
+        return ui_app.ExplorerOutcome(0)
+
+    monkeypatch.setattr(ui_app, "run_explorer", fake)
+    code, _, err = run(capsys, str(evidence.folder), "--marked", "--tag", "malicious")
+    assert code == 0, err
+    assert started[0].filters.clauses == (MarkedClause(), TagClause(tags=("malicious",)))
 
 
 def test_a_broken_case_file_is_reported_by_the_commands(

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from ctir_tui.engine import schema as c
+from ctir_tui.engine.query.field_clauses import field_clause
+from ctir_tui.engine.query.filters import Filters
 from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig
 from tests.conftest import SAMPLE_LOGS
@@ -88,3 +91,51 @@ def test_detail_full_screen(snap_compare: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
 
     assert snap_compare(_app(), terminal_size=size, run_before=opened)
+
+
+# -- the investigation screens, each after a worker answered -------------------------------
+
+
+def _pressing(*keys: str) -> Any:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_triage_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    # The fifth question (session chains) opened on its rows.
+    assert snap_compare(_app(), terminal_size=size, run_before=_pressing("T", "5", "space"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_top_values_of_source_ips(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(), terminal_size=size, run_before=_pressing("number_sign", "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_with_a_range(snap_compare: Any, size: tuple[int, int]) -> None:
+    keys = ("H", "space", "j", "j", "j")
+    assert snap_compare(_app(), terminal_size=size, run_before=_pressing(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_chain_from_the_issued_session(snap_compare: Any, size: tuple[int, int]) -> None:
+    key = field_clause(c.ACCESS_KEY_ID, "ASIANKBYLZI5RBDQ7IS6")
+    app = CtirApp(ExplorerConfig([str(SAMPLE_LOGS)], filters=Filters((key,))))
+    assert snap_compare(app, terminal_size=size, run_before=_pressing("c", "j"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tag_prompt_with_typed_text(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def typed(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("plus")
+        await type_text(pilot, "needs-rev")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=typed)

@@ -15,7 +15,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.analyses import chain as chains
-from ctir_tui.engine.analyses.chain_graph import SERVICES
+from ctir_tui.engine.analyses.chain_graph import SAME_USER, SERVICES
 from ctir_tui.engine.analyses.doors import (
     door,
     equals,
@@ -326,12 +326,15 @@ def first_seen_answer(q: Question, scope: Scope) -> Answer:
 
 
 def chains_answer(q: Question, scope: Scope) -> Answer:
-    """Chains of two nodes or more (service nodes never link, so none is rooted at one)."""
+    """Chains with a hop from one identity to another (service nodes never link, so none
+    is rooted at one): a user who only signed in to the console beside using a key is no
+    chain of sessions, though :func:`chains.chain` follows it."""
     built = scope.graph()
     labels = chains.components(built)
     nodes = built.nodes.join(labels, on="node")
-    sizes = nodes.group_by("chain").agg(pl.len().alias("nodes")).filter(pl.col("nodes") >= 2)
-    kept = nodes.join(sizes, on="chain", how="semi")
+    hops = built.edges.filter(pl.col("hop") != SAME_USER).select(pl.col("src").alias("node"))
+    crossing = labels.join(hops, on="node", how="semi").select("chain").unique()
+    kept = nodes.join(crossing, on="chain", how="semi")
     if not kept.height:
         return Answer(q, "none", 0, (), Filters((named_events(scope.view.clear(), q.id),)), ())
     hits = scope.view.join(

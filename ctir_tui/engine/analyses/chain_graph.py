@@ -42,6 +42,8 @@ SKEW: Final = timedelta(minutes=5)
 SERVICES: Final = ("AWSService",)
 #: Identity types whose nodes of one principal are one identity (see ``_same_user``).
 USERS: Final = ("IAMUser", "Root")
+#: The hop between two credentials of one user.
+SAME_USER: Final = "same user"
 NODE = "node"
 
 
@@ -181,7 +183,7 @@ def _same_user(linkable: pl.DataFrame) -> pl.DataFrame:
         .select(
             "src",
             pl.col(NODE).alias("dst"),
-            pl.lit("same user").alias("hop"),
+            pl.lit(SAME_USER).alias("hop"),
             pl.col("first").alias("at"),
             pl.lit(None, pl.String).alias("via"),
         )

@@ -1,7 +1,9 @@
 """Triage: every question of the registry asked of one view, in order.
 
-:func:`triage` is what ``ctir triage`` prints and what the explorer will show; each answer
-carries its count, severity, events and the door to them (see :mod:`.answers`).
+:func:`triage` is what ``ctir triage`` prints and what the explorer shows; each answer
+carries its count, severity, events and the door to them (see :mod:`.answers`). Given the
+result of a Sigma evaluation, the rule hits follow the fifteen as one more answer, ``sigma``
+(:mod:`.rule_hits`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import polars as pl
 
 from ctir_tui.engine.analyses.answers import Answer, answer
 from ctir_tui.engine.analyses.questions import Question, questions
+from ctir_tui.engine.analyses.rule_hits import SIGMA_ID, sigma_answer
 from ctir_tui.engine.analyses.scope import Scope
+from ctir_tui.engine.detections.model import SigmaResult
 from ctir_tui.engine.pipeline.texts import TextStore
 
 
@@ -43,8 +47,17 @@ def triage(
     texts: TextStore | None = None,
     baseline_until: datetime | None = None,
     only: Sequence[str] | None = None,
+    sigma: SigmaResult | None = None,
 ) -> Triage:
     """Ask every question (or those of ``only``, by id) of ``view``.
+
+    Args:
+        view: The events asked about.
+        texts: The load's text store (SwitchRole hops read it).
+        baseline_until: The end of the first-seen baseline (None: the middle of the range).
+        only: The ids of the questions to ask (``sigma`` among them asks for the rule hits).
+        sigma: Rule hits (over ``view`` or more events): the ``sigma`` answer, last, unless
+            ``only`` leaves it out.
 
     Raises:
         KeyError: An id of ``only`` is no question's.
@@ -52,6 +65,9 @@ def triage(
     asked: list[Question] = list(questions())
     if only is not None:
         known = {q.id: q for q in asked}
-        asked = [known[qid] for qid in only]
+        asked = [known[qid] for qid in only if qid != SIGMA_ID or sigma is None]
     scope = Scope(view, texts, baseline_until)
-    return Triage(tuple(answer(q, scope) for q in asked))
+    answers = [answer(q, scope) for q in asked]
+    if sigma is not None and (only is None or SIGMA_ID in only):
+        answers.append(sigma_answer(sigma, view))
+    return Triage(tuple(answers))

@@ -38,6 +38,7 @@ class MatrixCell:
         note: A remark shown with the cell.
         corrected: The cheatsheet misspelt the name (the note says how).
         data_event: A data event, off by default in trails: a zero may mean "not recorded".
+        hits: Events of the cell that detection (Sigma) rules hit.
     """
 
     event: str
@@ -45,14 +46,17 @@ class MatrixCell:
     note: str | None
     corrected: bool
     data_event: bool = False
+    hits: int = 0
 
 
 def cell_marker(cell: MatrixCell) -> str:
     """The one-character mark shown after a cell's name ("" when none).
 
-    ``*`` a corrected name, ``°`` a data event (a zero may mean "not recorded"), ``+``
-    another note.
+    ``!`` events the detection rules hit (the most telling, so first), ``*`` a corrected
+    name, ``°`` a data event (a zero may mean "not recorded"), ``+`` another note.
     """
+    if cell.hits:
+        return "!"
     if cell.corrected:
         return "*"
     if cell.data_event:

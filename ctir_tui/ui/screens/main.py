@@ -34,7 +34,7 @@ from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.matrix import Matrix, matrix_counts
 from ctir_tui.text import inert, pasteable
 from ctir_tui.ui.config import save_columns
-from ctir_tui.ui.screens._finding import FindingScreen
+from ctir_tui.ui.screens._investigate import InvestigateActions
 from ctir_tui.ui.screens.quit import QuitScreen
 from ctir_tui.ui.widgets._list_format import (
     DEFAULT_COLUMNS,
@@ -75,7 +75,7 @@ def _fresh(key: str, name: str, label: str) -> Binding:
     )
 
 
-class MainScreen(FindingScreen):
+class MainScreen(InvestigateActions):
     """Where the investigation happens."""
 
     HELP_TITLE: ClassVar[str] = "Main screen"

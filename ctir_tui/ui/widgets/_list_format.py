@@ -8,7 +8,7 @@ the cells out with the styles the widget picked from its component classes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -196,6 +196,8 @@ class RowCells:
     marked: bool
     #: The loader flagged the record as suspicious (see the ``flagged`` filter).
     flagged: bool = False
+    #: The gutter's glyph when marked: ``*``, or the initial of a tag it carries.
+    glyph: str = "*"
 
 
 def _shown_exprs(frame: pl.DataFrame) -> dict[str, pl.Expr]:
@@ -304,12 +306,15 @@ def only_account(frame: pl.DataFrame) -> str | None:
     return str(values[0]) if values.len() == 1 else None
 
 
-def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
+def format_rows(
+    rows: pl.DataFrame, marks: frozenset[str], glyphs: Mapping[str, str] | None = None
+) -> list[RowCells]:
     """Turn a few rows of the event frame into display cells.
 
     Args:
         rows: A small slice of the frame (the visible rows), in display order.
         marks: Mark keys (see :func:`mark_key_expr`) of the marked events.
+        glyphs: The gutter glyph of a marked event, by key, when not ``*``.
 
     Returns:
         One :class:`RowCells` per row of ``rows``.
@@ -330,9 +335,9 @@ def format_rows(rows: pl.DataFrame, marks: frozenset[str]) -> list[RowCells]:
         cells = {k: inert(values[k], limit=CELL_LIMIT) for k in keys}
         key = values["__key"]
         marked = key is not None and key in marks
-        out.append(
-            RowCells(cells, bool(values["__failed"]), key, marked, bool(values["__flagged"]))
-        )
+        glyph = (glyphs or {}).get(key, "*") if marked else "*"
+        failed = bool(values["__failed"])
+        out.append(RowCells(cells, failed, key, marked, bool(values["__flagged"]), glyph))
     return out
 
 
@@ -370,7 +375,7 @@ def row_strip(
     """
     style, error, mark = styles
     segments = [
-        Segment("*" if row.marked else " ", mark),
+        Segment(row.glyph if row.marked else " ", mark),
         Segment("!" if row.failed else " ", error),
         Segment("?", mark) if row.flagged else Segment(" ", style),
     ]
@@ -403,6 +408,7 @@ class PageCells:
         page: int,
         descending: bool,
         marks: frozenset[str],
+        glyphs: Mapping[str, str] | None = None,
     ) -> RowCells:
         """The cells of displayed ``row``, formatting its whole page on a miss.
 
@@ -418,6 +424,6 @@ class PageCells:
             rows = frame.slice(height - stop, stop - start).reverse()
         else:
             rows = frame.slice(start, stop - start)
-        for offset, formatted in enumerate(format_rows(rows, marks)):
+        for offset, formatted in enumerate(format_rows(rows, marks, glyphs)):
             self._cells[(generation, start + offset)] = formatted
         return self._cells[(generation, row)]

@@ -80,7 +80,12 @@ def cell_parts(
     number = base + component(magnitude(cell.count))
     # A zero dims the whole cell; otherwise only the count carries the magnitude.
     text = number if cell.count == 0 else base
-    marker_class = "tactic-matrix--corrected" if cell.corrected else "tactic-matrix--data-event"
+    if cell.hits:
+        marker_class = "tactic-matrix--hit"
+    elif cell.corrected:
+        marker_class = "tactic-matrix--corrected"
+    else:
+        marker_class = "tactic-matrix--data-event"
     parts = [(name, text)]
     if marker:
         parts.append((marker, text + component(marker_class)))

@@ -8,6 +8,7 @@ the screen, whose workers answer with frame indices (:meth:`EventList.found`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -164,6 +165,13 @@ class EventList(ScrollView, can_focus=True):
         marks: frozenset[str]
         forward: bool
 
+    @dataclass
+    class MarkToggled(_ListMessage):
+        """``m`` marked (or unmarked) the event ``key``: the screen keeps it in the case."""
+
+        key: str
+        marked: bool
+
     def __init__(
         self,
         frame: pl.DataFrame | None = None,
@@ -187,6 +195,8 @@ class EventList(ScrollView, can_focus=True):
         self._generation = 0
         self._descending = False
         self._marks: set[str] = set()
+        #: The gutter's glyph of a marked event when not ``*`` (a tag's initial).
+        self._glyphs: dict[str, str] = {}
         self._cells = PageCells()
         self._strips: LRUCache[tuple[int, int, int, bool, bool], Strip] = LRUCache(256)
         self._last_search: str | None = None
@@ -432,6 +442,17 @@ class EventList(ScrollView, can_focus=True):
         self._generation += 1
         self._found = None
         self._refresh_row(self.cursor_row)
+        self.post_message(self.MarkToggled(self, key, key in self._marks))
+
+    def set_marks(self, marks: Iterable[str], glyphs: Mapping[str, str] | None = None) -> None:
+        """Show ``marks`` (event keys) as the marked events, each with its gutter glyph
+        (``*`` unless ``glyphs`` gives another, such as a tag's initial)."""
+        self._marks = set(marks)
+        self._glyphs = dict(glyphs or {})
+        self._generation += 1
+        self._found = None
+        self._cells.clear()
+        self.refresh()
 
     def action_next_mark(self) -> None:
         """Move to the next marked event, wrapping around."""
@@ -489,6 +510,7 @@ class EventList(ScrollView, can_focus=True):
             page=max(self.size.height, 1),
             descending=self._descending,
             marks=frozenset(self._marks),
+            glyphs=self._glyphs,
         )
 
     def _header(self, width: int) -> Strip:

@@ -6,7 +6,8 @@ widget is a Line API :class:`~textual.scroll_view.ScrollView`: it renders only t
 lines, scrolls horizontally when the columns do not fit (the cursor's column is kept in
 view) and posts messages rather than filtering anything itself.
 
-Cell markers: ``*`` a corrected event name (the cheatsheet misspelt it), ``°`` a data event
+Cell markers: ``!`` events the Sigma rules hit (``R`` filters to those), ``*`` a
+corrected event name (the cheatsheet misspelt it), ``°`` a data event
 (off by default: a zero may mean "not recorded"), ``+`` another note. The note of the cell
 under the cursor is the widget's tooltip and :meth:`TacticMatrix.current_note`.
 """
@@ -98,6 +99,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         "tactic-matrix--high",
         "tactic-matrix--corrected",
         "tactic-matrix--data-event",
+        "tactic-matrix--hit",
     }
 
     DEFAULT_CSS = """
@@ -113,6 +115,7 @@ class TacticMatrix(ScrollView, can_focus=True):
         & > .tactic-matrix--high { color: $error; text-style: bold; }
         & > .tactic-matrix--corrected { color: $secondary; text-style: bold; }
         & > .tactic-matrix--data-event { color: $secondary; text-style: bold; }
+        & > .tactic-matrix--hit { color: $error; text-style: bold; }
         & > .tactic-matrix--cursor { text-style: reverse; }
         &:focus > .tactic-matrix--cursor { text-style: reverse bold; }
     }
