@@ -275,10 +275,18 @@ class EventList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, frame.height + 1)
         old = self.cursor_row
         row = self.validate_cursor_row(old if target is None else target)
-        if target is not None:
-            self.scroll_to(y=max(row - screen_offset, 0), animate=False)
         self.set_reactive(EventList.cursor_row, row)
-        self._scroll_to_cursor()
+
+        def scroll() -> None:
+            # After the new height is laid out (and on the screen shown: a view computed
+            # under a dialog would otherwise scroll against the old height, and the cursor
+            # would sit below the rows shown).
+            if target is not None:
+                self.scroll_to(y=max(row - screen_offset, 0), animate=False)
+            self._scroll_to_cursor()
+
+        scroll()
+        self.call_after_refresh(scroll)
         self.refresh()
         self._post_highlighted()
 
