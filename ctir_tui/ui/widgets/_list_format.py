@@ -246,6 +246,15 @@ def _failed(frame: pl.DataFrame) -> pl.Expr:
     return outcome.is_in(FAILED_OUTCOMES).fill_null(False) | (outcome.is_null() & code)
 
 
+def _distinct(frame: pl.DataFrame, shown: pl.Expr) -> pl.Series:
+    """The distinct non-null display texts of ``shown`` over ``frame``, worked out on the
+    distinct values of the columns it reads (a few thousand of a million rows for the
+    categorical ones), not on every row."""
+    sources = list(dict.fromkeys(n for n in shown.meta.root_names() if n in frame.columns))
+    base = frame.lazy().select(sources).unique() if sources else frame.lazy().head(1)
+    return base.select(shown.alias("v")).unique().collect().get_column("v").drop_nulls()
+
+
 def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> Widths:
     """The widest display value of each column over the whole view, bounded by the column.
 
@@ -261,8 +270,7 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
         if column.min_width == column.width and not column.optional:
             out.append((key, column.min_width))
             continue
-        values = frame.lazy().select(exprs[key].alias("v")).unique().collect().get_column("v")
-        values = values.drop_nulls()
+        values = _distinct(frame, exprs[key])
         if values.is_empty() or (key == ACCOUNT and values.len() == 1):
             # Nothing to show, or one account: it would say the same on every row (the
             # status line names it instead); the column stays out.
@@ -301,8 +309,7 @@ def only_account(frame: pl.DataFrame) -> str | None:
 
     Run it off the UI thread (the view worker does): it scans the view.
     """
-    account = _shown_exprs(frame)[ACCOUNT].alias("v")
-    values = frame.lazy().select(account).unique().collect().get_column("v").drop_nulls()
+    values = _distinct(frame, _shown_exprs(frame)[ACCOUNT])
     return str(values[0]) if values.len() == 1 else None
 
 
