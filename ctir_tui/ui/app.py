@@ -154,7 +154,7 @@ class CtirApp(App[int]):
 
     # A load that fails unexpectedly ends the app as a crash (a report, exit 3): the user
     # must never be left at a progress bar that no longer moves.
-    @work(thread=True, exclusive=True, exit_on_error=True, group="load")
+    @work(thread=True, exclusive=True, exit_on_error=True, group="load", description="load")
     def _load(self) -> None:
         def progress(report: Progress) -> None:
             now = time.monotonic()

@@ -32,7 +32,7 @@ def keyed(ctx: Context, keys: Collection[str]) -> pl.Expr:
     if not keys:
         return pl.lit(False)
     event_id = pl.col(c.EVENT_ID)
-    by_id = event_id.is_in(pl.lit(pl.Series(sorted(keys), dtype=pl.String)).implode())
+    by_id = event_id.is_in(pl.lit(pl.Series(list(keys), dtype=pl.String)).implode())
     packed = _locators(ctx, keys)
     if not packed:
         return by_id.fill_null(False)
@@ -45,6 +45,8 @@ def _locators(ctx: Context, keys: Collection[str]) -> list[int]:
     """The ``@<source file>#<index>`` keys as packed ``file_id``/``rec_index`` integers."""
     wanted: dict[str, list[int]] = {}
     for key in keys:
+        if not key.startswith("@"):  # an eventID (all but a few keys): no locator
+            continue
         match = LOCATOR.fullmatch(key)
         if match is not None and int(match[2]) < 2**32:
             wanted.setdefault(match[1], []).append(int(match[2]))

@@ -260,7 +260,7 @@ class CaseKeys(FindingScreen):
         self.notify(inert(f"writing the bundle of {what} to {answer.folder}…"), markup=False)
         self._write_bundle(self.session, self.case, self.filters, answer)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="bundle")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="bundle", description="bundle")
     def _write_bundle(
         self, session: Session, case: CaseStore, filters: Filters, answer: ExportAnswer
     ) -> None:

@@ -80,7 +80,7 @@ class FindingScreen(Screen[None]):
         if self.view is not None:
             self._find_rows(self.view, self.generation, message)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="find")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="find", description="find")
     def _find_rows(
         self, view: pl.DataFrame, generation: int, request: EventList.FindRequested
     ) -> None:
@@ -105,7 +105,7 @@ class FindingScreen(Screen[None]):
             note = inert(f"no match for {request.text!r}", limit=100)
             self.notify(note, severity="warning", markup=False)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="find")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="find", description="find")
     def _find_time(self, view: pl.DataFrame, generation: int, when: datetime) -> None:
         index, found = first_at_or_after(view, when)
         self.post_message(self.TimeFound(generation, index, found))

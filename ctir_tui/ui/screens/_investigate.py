@@ -156,7 +156,7 @@ class InvestigateActions(CaseKeys):
 
     # -- Sigma: the rules over the whole evidence, markers on the matrix ---------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="sigma")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sigma", description="sigma")
     def _evaluate_sigma(self, session: Session, rules: list[Path]) -> None:
         try:
             result = evaluate(session, load_rules(rules))
@@ -186,7 +186,13 @@ class InvestigateActions(CaseKeys):
         if screen is not self and isinstance(screen, FollowsSigma):
             screen.sigma_done()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="sigma-cells")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="sigma-cells",
+        description="sigma-cells",
+    )
     def _find_cells_hit(
         self, view: pl.DataFrame, generation: int, result: SigmaResult, index: pl.DataFrame
     ) -> None:

@@ -66,12 +66,23 @@ def hit_index(result: SigmaResult) -> pl.DataFrame:
     return pl.DataFrame({_KEY: keys, _HIT: hits}, schema={_KEY: pl.String, _HIT: pl.UInt32})
 
 
+#: The last hit index and the set of its keys (built once per Sigma run, not per view).
+_HIT_SET: list[tuple[pl.DataFrame, EventSetClause]] = []
+
+
+def _hit_set(index: pl.DataFrame) -> EventSetClause:
+    if not _HIT_SET or _HIT_SET[0][0] is not index:
+        keys = frozenset(index.get_column(_KEY).unique().to_list())
+        _HIT_SET[:] = [(index, EventSetClause(keys=keys, name="sigma"))]
+    return _HIT_SET[0][1]
+
+
 def cell_hits(view: pl.DataFrame, index: pl.DataFrame, result: SigmaResult) -> dict[str, CellHits]:
     """For each event name of ``view`` with hit events: how many, and which rules."""
     if not index.height or not view.height:
         return {}
     # The hit events first, without building every row's key (see case_clauses.keyed).
-    wanted = EventSetClause(keys=frozenset(index.get_column(_KEY).to_list()), name="sigma")
+    wanted = _hit_set(index)
     joined = (
         view.lazy()
         .filter(Filters((wanted,)).to_expr(view))

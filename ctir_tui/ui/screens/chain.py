@@ -117,7 +117,7 @@ class ChainScreen(PaneScreen):
         self.set_title(f"Chain from {what} over all {frame.height:,} events  computing…")
         self._follow(key, principal)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="chain")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chain", description="chain")
     def _follow(self, key: str | None, principal: str | None) -> None:
         if key is None and principal is None:
             self.post_message(self.Followed(None, "the event has no access key or principal"))

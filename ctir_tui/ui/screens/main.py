@@ -253,7 +253,7 @@ class MainScreen(InvestigateActions):
         current = self.query_one(EventList).current_event() if follow else None
         self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="view")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="view", description="view")
     def _compute_view(
         self,
         session: Session,
@@ -339,7 +339,7 @@ class MainScreen(InvestigateActions):
         self._detail_key = key
         self._read_detail(self.session, key, event)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="detail")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="detail", description="detail")
     def _read_detail(self, session: Session, key: tuple[int, int], event: dict[str, Any]) -> None:
         why: str | None = None
         try:

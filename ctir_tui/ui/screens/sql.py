@@ -101,7 +101,7 @@ class SqlScreen(ModalScreen[None]):
         """Write the statement."""
         self._write(self.dialect)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="sql")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sql", description="sql")
     def _write(self, dialect: str) -> None:
         s = self.session
         try:

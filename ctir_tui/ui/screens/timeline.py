@@ -169,7 +169,9 @@ class TimelineScreen(PaneScreen):
         )
         self._counter(self.view, self.filters)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="timeline", description="timeline"
+    )
     def _counter(self, view: pl.DataFrame, filters: Filters) -> None:
         found = timeline(view)
         if not get_current_worker().is_cancelled:

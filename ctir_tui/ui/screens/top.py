@@ -158,7 +158,7 @@ class TopScreen(PaneScreen):
         )
         self.rows.set_rows([Row(r) for r in result.rows], cursor=0)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="top")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="top", description="top")
     def _rank(self, view: pl.DataFrame, column: str) -> None:
         result = top(view, column, TOP_N)
         if not get_current_worker().is_cancelled:

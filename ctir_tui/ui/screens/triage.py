@@ -201,13 +201,19 @@ class TriageScreen(PaneScreen):
         self._sigma_entry()
         self._redraw()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="triage")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="triage", description="triage")
     def _ask(self, view: pl.DataFrame) -> None:
         found = triage(view, texts=self.findings.session.texts)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Answered(found))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="triage-sigma")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="triage-sigma",
+        description="triage-sigma",
+    )
     def _ask_sigma(self, view: pl.DataFrame, findings: Findings) -> None:
         if findings.sigma is None:
             return
