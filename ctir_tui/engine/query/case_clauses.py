@@ -32,13 +32,25 @@ def keyed(ctx: Context, keys: Collection[str]) -> pl.Expr:
     if not keys:
         return pl.lit(False)
     event_id = pl.col(c.EVENT_ID)
-    by_id = event_id.is_in(pl.lit(pl.Series(list(keys), dtype=pl.String)).implode())
+    by_id = event_id.is_in(pl.lit(_key_series(keys)).implode())
     packed = _locators(ctx, keys)
     if not packed:
         return by_id.fill_null(False)
     at = pl.col(c.FILE_ID).cast(pl.UInt64) * (1 << 32) + pl.col(c.REC_INDEX).cast(pl.UInt64)
     by_locator = event_id.is_null() & at.is_in(pl.lit(pl.Series(packed, dtype=pl.UInt64)).implode())
     return by_id.fill_null(False) | by_locator
+
+
+#: The last key set made a Series (a set of Sigma hits is asked again on every view).
+_LAST_KEYS: list[tuple[Collection[str], pl.Series]] = []
+
+
+def _key_series(keys: Collection[str]) -> pl.Series:
+    if not isinstance(keys, frozenset):  # may change in place: never reused
+        return pl.Series(list(keys), dtype=pl.String)
+    if not _LAST_KEYS or _LAST_KEYS[0][0] is not keys:
+        _LAST_KEYS[:] = [(keys, pl.Series(list(keys), dtype=pl.String))]
+    return _LAST_KEYS[0][1]
 
 
 def _locators(ctx: Context, keys: Collection[str]) -> list[int]:
