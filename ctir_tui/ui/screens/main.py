@@ -155,6 +155,8 @@ class MainScreen(InvestigateActions):
         self._detail_key: tuple[int, int] | None = None
         #: How far the load is, while the rows read so far are shown.
         self._loading = ""
+        #: A matrix cell was opened: the list takes the focus when its view is shown.
+        self._focus_list_with_view = False
         self._progress: Progress | None = None
         #: The one account of the view shown, if it has one only (the status line says it).
         self._account: str | None = None
@@ -246,12 +248,13 @@ class MainScreen(InvestigateActions):
         if self.session is None:
             return
         self.generation += 1
+        current = self.query_one(EventList).current_event() if follow else None
+        # The view first: the filter bar's repaint then runs beside it, not before it.
+        self._compute_view(self.session, self.filters, self.extended, self.generation, current)
         bar = self.query_one(FilterBar)
         bar.set_filters(
             self.filters.labels(), self.session.mapping.tactic_words(), self.filters.ors_previous()
         )
-        current = self.query_one(EventList).current_event() if follow else None
-        self._compute_view(self.session, self.filters, self.extended, self.generation, current)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="view", description="view")
     def _compute_view(
@@ -287,9 +290,13 @@ class MainScreen(InvestigateActions):
             return
         self.view = message.frame
         self._account = message.account
-        self.query_one(EventList).set_frame(message.frame, keep=message.keep, widths=message.widths)
+        events = self.query_one(EventList)
+        events.set_frame(message.frame, keep=message.keep, widths=message.widths)
         self.query_one(TacticMatrix).set_matrix(message.matrix)
         self._update_status()
+        if self._focus_list_with_view:
+            self._focus_list_with_view = False
+            self.call_after_refresh(events.focus)  # after the frame that shows the view
 
     def _update_status(self, extra: str = "") -> None:
         if self.session is None or self.view is None:
@@ -390,7 +397,9 @@ class MainScreen(InvestigateActions):
             self.pivot_to(TacticClause(value=message.tactic))
         else:
             self.pivot_to(field_clause(c.EVENT_NAME, message.event))
-        self.query_one(EventList).focus()
+        # The list takes the focus with the view it shows: moving it now would repaint the
+        # screen (borders, footer) while the view is computed, and the count would wait.
+        self._focus_list_with_view = True
 
     @on(TacticMatrix.ToggleExtended)
     def _toggle_extended(self) -> None:
