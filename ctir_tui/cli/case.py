@@ -36,6 +36,7 @@ from ctir_tui.engine import schema as c
 from ctir_tui.engine.case.bundle import BundleError, prepare_folder, select, write_bundle
 from ctir_tui.engine.case.report import KEY, with_keys
 from ctir_tui.engine.case.store import CaseEvent, CaseStore
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.query.marks import check_tag
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
@@ -85,7 +86,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     mark = action("mark", "Mark the events of FILTERS and/or --key; tag them, note them.")
     mark.add_argument("--key", metavar="KEY", action="append", default=[], help="an event key")
     mark.add_argument("--add-tag", metavar="WORD", action="append", default=[], help="tag them")
-    mark.add_argument("--note", metavar="TEXT", help="set their note")
+    mark.add_argument(
+        "--note", metavar="TEXT", help="note them (after the note an event already has)"
+    )
     unmark = action("unmark", "Unmark the events of FILTERS and/or --key (tags, notes stay).")
     unmark.add_argument("--key", metavar="KEY", action="append", default=[], help="an event key")
     unmark.add_argument(
@@ -129,8 +132,10 @@ def _export(ns: argparse.Namespace) -> int:
     except FILTER_ERRORS as exc:
         raise UsageError(str(exc)) from exc
     result = write_bundle(session, case, selection, folder, command_line=ns.command_line)
-    what = "events of the view" if ns.all else "marked events"
-    err(f"wrote {result.events:,} {what} to {folder} ({', '.join(result.files)})")
+    one, many = (
+        ("event of the view", "events of the view") if ns.all else ("marked event", "marked events")
+    )
+    err(f"wrote {plural(result.events, one, many)} to {folder} ({', '.join(result.files)})")
     if result.missing:
         err(f"warning: {len(result.missing):,} marked events are not in the loaded evidence")
     if not result.events:
@@ -290,9 +295,17 @@ def _mark(ns: argparse.Namespace) -> int:
         for tag in tags:
             case.tag(key, tag)
         if ns.note is not None:
-            case.set_note(key, ns.note)
+            # Added after a note the event already has: a note is never lost to another.
+            before = case.note(key)
+            if not before:
+                note = ns.note
+            elif ns.note in before:  # said already
+                note = before
+            else:
+                note = f"{before}\n\n{ns.note}"
+            case.set_note(key, note)
     case.save()
-    err(f"marked {len(keys):,} events ({newly:,} newly); case: {case.path}")
+    err(f"marked {plural(len(keys), 'event')} ({newly:,} newly); case: {case.path}")
     return 0
 
 

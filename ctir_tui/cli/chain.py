@@ -7,6 +7,7 @@ import argparse
 from ctir_tui.cli.common import UsageError, command_view, open_session
 from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
 from ctir_tui.engine.analyses.chain import Chain, chain
+from ctir_tui.engine.pipeline.report import plural
 
 NAME = "chain"
 HELP = (
@@ -56,7 +57,7 @@ def render(found: Chain, cols: int) -> list[str]:
         lines.append(
             line(
                 f"{'  ' * n.depth}{mark} {hop}{cell(n.principal, 200)}  key {cell(n.key)}  "
-                f"{n.count:,} events  {when(n.first)}..{when(n.last)}",
+                f"{plural(n.count, 'event')}  {when(n.first)}..{when(n.last)}",
                 cols,
             )
         )

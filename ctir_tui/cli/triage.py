@@ -14,6 +14,7 @@ from ctir_tui.engine.analyses.rows import Row
 from ctir_tui.engine.analyses.rule_hits import SIGMA_ID
 from ctir_tui.engine.analyses.triage import triage
 from ctir_tui.engine.detections import evaluate, load_rules
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.times import parse_user_time
@@ -133,7 +134,8 @@ def render_answer(a: Answer, rows: int, cols: int) -> list[str]:
         span = when(r.first) if r.first == r.last else f"{when(r.first)}..{when(r.last)}"
         out.append(line(f"{'':11}{r.count:>7,}  {span}  {fields}", cols))
     if len(a.rows) > rows:
-        out.append(line(f"{'':20}... {len(a.rows) - rows:,} more rows (--rows, --json)", cols))
+        more = plural(len(a.rows) - rows, "more row", "more rows")
+        out.append(line(f"{'':20}... {more} (--rows, --json)", cols))
     if a.count and a.door.clauses:
         labels = " · ".join(inert(label, limit=200) for label in a.door.labels())
         out.append(line(f"{'':20}filter: {labels}", cols))

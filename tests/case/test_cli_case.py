@@ -45,6 +45,23 @@ def test_mark_the_view_with_a_tag_and_a_note(
     assert (entry.tags, entry.note, entry.found_by) == (("malicious",), "x", (f"ip={ATTACKER}",))
 
 
+def test_a_note_from_mark_is_added_after_the_note_an_event_has(
+    evidence: Evidence, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(evidence.folder)
+    case_of(evidence).set_note(evt(3), "seen in the explorer")
+    code, _, err = run(capsys, "case", "mark", folder, "--key", evt(3), "--note", "Tor exit")
+    assert code == 0, err
+    assert "marked 1 event (0 newly)" in err
+    entry = case_of(evidence).get(evt(3))
+    assert entry is not None
+    assert entry.note == "seen in the explorer\n\nTor exit"
+    run(capsys, "case", "mark", folder, "--key", evt(3), "--note", "Tor exit")  # said already
+    again = case_of(evidence).get(evt(3))
+    assert again is not None
+    assert again.note == "seen in the explorer\n\nTor exit"
+
+
 def test_mark_needs_filters_or_keys_and_known_keys(
     evidence: Evidence, capsys: pytest.CaptureFixture[str]
 ) -> None:

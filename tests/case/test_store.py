@@ -240,6 +240,38 @@ def test_two_stores_on_one_case_keep_each_others_changes(tmp_path: Path) -> None
     assert final.notes == "from the command line"
 
 
+def test_a_store_open_for_long_sees_and_adds_to_what_another_saved_on_the_same_event(
+    tmp_path: Path,
+) -> None:
+    # The explorer opened the case first; then the command line tagged and noted an event.
+    explorer = store(tmp_path)
+    explorer.mark("evt-0")
+    cli = store(tmp_path)
+    cli.tag("evt-7", "malicious")
+    cli.set_note("evt-7", "Tor exit: the attacker")
+    # The explorer's tag prompt shows the current tags, and a tag adds to them.
+    seen = explorer.get("evt-7")
+    assert seen is not None
+    assert seen.tags == ("malicious",)
+    explorer.tag("evt-7", "needs-review")
+    on_disk = store(tmp_path).get("evt-7")
+    assert on_disk is not None
+    assert on_disk.tags == ("malicious", "needs-review")
+    assert on_disk.note == "Tor exit: the attacker"
+    assert store(tmp_path).is_marked("evt-0")
+
+
+def test_a_store_opened_before_the_file_existed_keeps_the_file_made_since(tmp_path: Path) -> None:
+    early = store(tmp_path)  # no case file yet
+    store(tmp_path).tag("evt-1", "malicious")
+    early.tag("evt-2", "benign")
+    again = store(tmp_path)
+    assert [(e.key, e.tags) for e in again.entries()] == [
+        ("evt-1", ("malicious",)),
+        ("evt-2", ("benign",)),
+    ]
+
+
 def test_a_call_that_changes_nothing_adds_nothing(tmp_path: Path) -> None:
     case = store(tmp_path)
     case.set_note("evt-1", "")

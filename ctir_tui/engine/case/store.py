@@ -128,7 +128,7 @@ class CaseStore:
         self._data = CaseData(evidence=list(evidence))
         self._touched: set[str] = set()
         self._notes_touched = False
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         #: Why the case file must not be written (it could not be read or set aside).
         self._blocked: str | None = None
 
@@ -224,12 +224,14 @@ class CaseStore:
             return None
         return kept
 
-    def _stat(self) -> tuple[int, int] | None:
+    def _stat(self) -> tuple[int, int, int] | None:
+        # Every write is a new file moved into place: its inode tells two writes apart
+        # even within one tick of the clock.
         try:
             st = os.stat(self.path)
         except OSError:
             return None
-        return (st.st_size, st.st_mtime_ns)
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
 
     # -- what the case holds ---------------------------------------------------------
 
@@ -241,19 +243,23 @@ class CaseStore:
     @property
     def notes(self) -> str:
         """The case's own notes (free text)."""
+        self._sync()
         return self._data.notes
 
     def get(self, key: str) -> CaseEvent | None:
         """What the case holds about the event ``key``, or None."""
+        self._sync()
         entry = self._data.entries.get(key)
         return None if entry is None else _event(entry)
 
     def entries(self) -> list[CaseEvent]:
         """Every event the case holds something about (marked, tagged or noted), by key."""
+        self._sync()
         return [_event(self._data.entries[k]) for k in sorted(self._data.entries)]
 
     def is_marked(self, key: str) -> bool:
         """Whether the event ``key`` is marked."""
+        self._sync()
         entry = self._data.entries.get(key)
         return entry is not None and entry.marked
 
@@ -263,6 +269,7 @@ class CaseStore:
 
     def note(self, key: str) -> str:
         """The note on the event ``key`` (empty when none)."""
+        self._sync()
         entry = self._data.entries.get(key)
         return "" if entry is None else entry.note
 
@@ -276,6 +283,7 @@ class CaseStore:
 
     def marks(self) -> CaseMarks:
         """A snapshot of the marks and tags for filtering (``Session.view(case=...)``)."""
+        self._sync()
         tags: dict[str, set[str]] = {}
         for key, entry in self._data.entries.items():
             for tag in entry.tags:
@@ -302,6 +310,7 @@ class CaseStore:
 
     def unmark(self, key: str) -> bool:
         """Unmark the event ``key`` (its tags and note stay); return whether it was marked."""
+        self._sync()
         entry = self._data.entries.get(key)
         if entry is None or not entry.marked:
             return False
@@ -334,6 +343,7 @@ class CaseStore:
 
     def untag(self, key: str, tag: str) -> bool:
         """Remove a tag from the event ``key``; return whether it carried it."""
+        self._sync()
         entry = self._data.entries.get(key)
         word = tag.strip().lower()
         if entry is None or word not in entry.tags:
@@ -354,6 +364,7 @@ class CaseStore:
 
     def forget(self, key: str) -> bool:
         """Drop the mark, tags and note of the event ``key``; return whether it had any."""
+        self._sync()
         entry = self._data.entries.get(key)
         if entry is None:
             return False
@@ -363,6 +374,7 @@ class CaseStore:
 
     def set_notes(self, text: str) -> None:
         """Replace the case's notes."""
+        self._sync()
         self._data.notes = clean(text)
         self._data.notes_updated = self._stamp()
         self._notes_touched = True
@@ -370,6 +382,7 @@ class CaseStore:
 
     def append_notes(self, text: str) -> None:
         """Add a paragraph to the case's notes."""
+        self._sync()
         current = self._data.notes.rstrip("\n")
         self.set_notes(f"{current}\n\n{clean(text)}" if current else clean(text))
 
@@ -386,17 +399,41 @@ class CaseStore:
         """
         if self._blocked is not None:
             raise OSError(f"case file {self.path}: {self._blocked}")
-        if self._seen is not None and self._stat() not in (None, self._seen):
+        if self._stat() not in (None, self._seen):  # another writer since (or first)
             self._merge_disk()
         self._write()
         return self.path
 
     # -- internals -------------------------------------------------------------------
 
+    def _sync(self) -> None:
+        """Take up what another process saved since this store last read or wrote the file.
+
+        Every change of this store is saved at once, so the file holds them too: what is
+        on disk is the whole case. (A store that does not save at once keeps its own
+        view; :meth:`save` merges then.)
+        """
+        if not self.autosave or self._blocked is not None:
+            return
+        now = self._stat()
+        if now is None or now == self._seen:
+            return
+        try:
+            theirs = read_case(self.path.read_bytes())
+        except OSError:
+            return
+        if theirs.problems:
+            return
+        self._data = theirs.data
+        self._seen = now
+        self._touched.clear()
+        self._notes_touched = False
+
     def _entry(self, key: str) -> Entry:
         key = clean(key)
         if not key:
             raise ValueError("an event key cannot be empty")
+        self._sync()
         # A new entry joins the case in _changed, so a call that changes nothing adds nothing.
         return self._data.entries.get(key) or Entry(key)
 

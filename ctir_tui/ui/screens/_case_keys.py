@@ -23,6 +23,7 @@ from ctir_tui.engine.case.bundle import BundleError, BundleResult, prepare_folde
 from ctir_tui.engine.case.bundle import write_bundle as write_case_bundle
 from ctir_tui.engine.case.marks import mark_key
 from ctir_tui.engine.case.store import CaseStore
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.marks import check_tag
@@ -284,7 +285,9 @@ class CaseKeys(FindingScreen):
             self.notify(note, severity="error", timeout=15, markup=False)
             return
         result = message.result
-        text = f"wrote {result.events:,} events to {result.folder} ({', '.join(result.files)})"
+        text = (
+            f"wrote {plural(result.events, 'event')} to {result.folder} ({', '.join(result.files)})"
+        )
         if result.missing:
             text += f"; {len(result.missing):,} marked events are not in the loaded evidence"
         self.notify(inert(text, limit=600), timeout=20, markup=False)

@@ -215,8 +215,8 @@ class InvestigateActions(CaseKeys):
         # many of them the rules hit, and how to narrow to those.
         hits = (self._cell_hits or {}).get(message.event) if message.event else None
         if hits is not None and hits.keys:
-            noun = "event" if hits.events == 1 else "events"
-            note = f"{hits.events:,} of these {noun} hit by Sigma rules: R shows only those"
+            verb = "was" if hits.events == 1 else "were"
+            note = f"{hits.events:,} of these {verb} hit by Sigma rules: R shows only those"
             self.notify(note, markup=False)
 
     def action_rule_hits(self) -> None:
