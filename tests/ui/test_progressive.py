@@ -118,3 +118,17 @@ async def test_a_cursor_left_at_the_top_stays_at_the_top_as_rows_arrive(
         # b's earlier call is now the first event, and the untouched cursor is on it.
         assert _names(pilot)[:2] == ["GetCallerIdentity", "StopLogging"]
         assert current(pilot)["event_name"] == "GetCallerIdentity"
+
+
+async def test_a_folder_with_nothing_readable_says_so(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "empty.json").write_bytes(b"")
+    (logs / "notes.txt").write_text("not a log\n", encoding="utf-8")
+    app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=False)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert status(pilot).startswith("0 of 0 events")
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("nothing could be read: ") for m in said), said
+        assert any("skipped (L says why)" in m for m in said), said

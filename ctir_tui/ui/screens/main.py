@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.pipeline.load import Progress
+from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.query.clauses import Clause, ErrorsClause, ReadOnlyClause, TacticClause
 from ctir_tui.engine.query.field_clauses import field_clause
 from ctir_tui.engine.query.filters import Filters
@@ -219,6 +220,14 @@ class MainScreen(InvestigateActions):
             self.history.reset(first)
             self.query_one(EventList).focus()
         self._loading = "" if session.complete else self._loading_text(self._progress)
+        if session.complete and not session.frame.height:
+            report = session.report
+            self.notify(
+                f"nothing could be read: {plural(report.count('failed'), 'file')} failed, "
+                f"{report.count('skipped'):,} skipped (L says why)",
+                severity="error",
+                markup=False,
+            )
         if session.complete:
             for warning in session.warnings:
                 self.notify(inert(warning, limit=300), severity="warning", timeout=10, markup=False)
