@@ -7,6 +7,7 @@ does not exist or nothing could be read; 2 bad usage or an unparseable filter.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -38,7 +39,24 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing the usage and exiting."""
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        if message.startswith("unrecognized arguments:"):
+            message += _did_you_mean(self, message)
+        # err() says "ctir: " already: name the command only ("ctir: export: ...").
+        command = self.prog.partition(" ")[2]
+        raise UsageError(
+            f"{command}: {message} (see --help)" if command else f"{message} (see --help)"
+        )
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """``; did you mean --principal?`` for a misspelt option (``--principle``)."""
+    known = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    for word in message.split(":", 1)[1].split():
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.75)
+            if close:
+                return f"; did you mean {close[0]}?"
+    return ""
 
 
 def err(message: str) -> None:

@@ -262,3 +262,15 @@ def test_every_command_module_is_named_as_it_is_run() -> None:
         module = command_module(name)
         assert name == module.NAME
         assert callable(module.run)
+
+
+def test_a_misspelt_option_is_refused_with_the_fix(
+    logs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "summary", str(logs), "--principle", "alice")
+    assert code == 2
+    assert out == ""
+    assert err.strip() == (
+        "ctir: summary: unrecognized arguments: --principle alice; "
+        "did you mean --principal? (see --help)"
+    )
