@@ -165,12 +165,18 @@ class Damage:
         """Note damage at offset ``pos``."""
         self.count += 1
         if len(self.shown) < MAX_DAMAGE_SHOWN:
-            self.shown.append(f"{self.where.at(pos)}: {what}")
+            self.shown.append(f"{self.where.at(pos)}: {readable(what)}")
 
     def described(self) -> list[str]:
         """The descriptions, with a last one counting those not shown."""
         more = self.count - len(self.shown)
         return [*self.shown, f"and {more:,} more damaged spots"] if more else list(self.shown)
+
+
+def readable(why: str) -> str:
+    """A JSON decoder's message without its dangling end ("Unterminated string starting
+    at" -> "Unterminated string"): ctir says where itself."""
+    return why.removesuffix(" at").removesuffix(" starting")
 
 
 def iter_elements(

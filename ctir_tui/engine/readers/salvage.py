@@ -21,6 +21,7 @@ from ctir_tui.engine.readers.framing import (
     ScanStats,
     iter_elements,
     position,
+    readable,
     skip_ws,
 )
 
@@ -41,7 +42,7 @@ def strict_error(text: str) -> str:
     try:
         DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        return f"{exc.msg} at {position(text, exc.pos)}"
+        return f"{readable(exc.msg)} at {position(text, exc.pos)}"
     except RecursionError:
         return "nested too deeply"
     return "not one JSON document"
