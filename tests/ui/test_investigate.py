@@ -392,7 +392,9 @@ async def test_a_matrix_cell_with_rule_hits_is_marked_and_opens_on_them(rules: P
         stopped = F.count("by_event_name", "StopLogging")
         assert status(pilot).startswith(F.shown(stopped))
         said = [n.message for n in app._notifications]
-        assert any(f"{stopped} of these event" in m and "R shows only" in m for m in said)
+        verb = "was" if stopped == 1 else "were"
+        hint = f"{stopped} of these {verb} hit by Sigma rules: R shows only those"
+        assert hint in said, said
         matrix.focus()
         await pilot.press("R")
         await settle(pilot)
