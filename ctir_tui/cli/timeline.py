@@ -67,14 +67,16 @@ def render(counted: Timeline, cols: int) -> list[str]:
         )
     ]
     peak = max((b.count for b in counted.buckets), default=0)
-    room = max(cols - 30, 1)
+    # One width for every bucket's time: with seconds in some (30 s buckets), not others.
+    label = max((len(when(b.start)) for b in counted.buckets), default=17) + 1
+    room = max(cols - label - 12, 1)
     for b in counted.buckets:
         bar = ""
         if peak:
             for name, mark in MARKS.items():
                 share = b.by_outcome[name] / peak * room
                 bar += mark * (max(1, round(share)) if b.by_outcome[name] else 0)
-        lines.append(line(f"{when(b.start):<18}{b.count:>9,}  {bar[:room]}", cols))
+        lines.append(line(f"{when(b.start):<{label}}{b.count:>9,}  {bar[:room]}", cols))
     lines.append("")
     if not counted.gaps:
         lines.append(line(f"no gap of {format_duration(counted.min_gap)} or more", cols))

@@ -205,3 +205,17 @@ def test_csv_has_the_columns_responders_look_at(
     assert rows["e6"]["outcome"] == "denied"
     assert rows["e4"]["target"] == "instanceType:p4d.24xlarge"
     assert rows["e3"]["target"] == "trail:main-trail"
+
+
+def test_timeline_text_lines_up_with_seconds_in_some_buckets(
+    logs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 30 s buckets: some start on the minute (written without seconds), some on :30.
+    code, out, err = run(capsys, "timeline", str(logs), "--bucket", "30s", "--no-cache")
+    assert code == 0, err
+    rows = [r for r in out.splitlines() if r.startswith("2026-03-01T10:")]
+    assert "2026-03-01T10:00Z" in rows[0]
+    assert "2026-03-01T10:00:30Z" in rows[1]
+    # The counts end in one column.
+    ends = {len(r.split("  =")[0].split("  x")[0].split("  !")[0].rstrip()) for r in rows}
+    assert len(ends) == 1, rows
