@@ -148,6 +148,34 @@ TEXT_SCHEMA: Final[dict[str, pl.DataType]] = {
 LOCATOR_COLUMNS: Final = (FILE_ID, REC_INDEX)
 
 
+#: JSON paths of a record whose canonical column holds the value as the record wrote it
+#: (the pivots of the detail pane and Sigma's frame fields both start from this).
+WRITTEN_PATHS: Final[dict[str, str]] = {
+    "eventName": EVENT_NAME,
+    "eventSource": EVENT_SOURCE,
+    "awsRegion": REGION,
+    "sourceIPAddress": SOURCE_IP,
+    "userAgent": USER_AGENT,
+    "errorCode": ERROR_CODE,
+    "errorMessage": ERROR_MESSAGE,
+    "eventType": EVENT_TYPE,
+    "eventCategory": EVENT_CATEGORY,
+    "eventID": EVENT_ID,
+    "requestID": REQUEST_ID,
+    "recipientAccountId": RECIPIENT_ACCOUNT_ID,
+    "readOnly": READ_ONLY,
+    "userIdentity.type": IDENTITY_TYPE,
+    "userIdentity.arn": PRINCIPAL_ARN,
+    "userIdentity.principalId": PRINCIPAL_ID,
+    "userIdentity.accountId": ACCOUNT_ID,
+    "userIdentity.accessKeyId": ACCESS_KEY_ID,
+    "userIdentity.userName": USER_NAME,
+    "userIdentity.invokedBy": INVOKED_BY,
+    "userIdentity.sessionContext.sessionIssuer.arn": SESSION_ISSUER_ARN,
+    "userIdentity.sessionContext.sourceIdentity": SOURCE_IDENTITY,
+}
+
+
 def empty_frame() -> pl.DataFrame:
     """Return a frame with the canonical columns and no rows."""
     return pl.DataFrame(schema=EVENT_SCHEMA)
