@@ -140,7 +140,9 @@ class InvestigateActions(CaseKeys):
         if findings is not None and findings.sigma is not None:
             index = findings.sigma_index
             if index is not None and index.height:
-                self._find_cells_hit(message.frame, message.generation, findings.sigma, index)
+                self._find_cells_hit(
+                    message.frame, message.generation, findings.sigma, index, findings.sigma_keys
+                )
         screen = self.app.screen
         if screen is not self and isinstance(screen, FollowsView):
             screen.view_changed(message.frame, self.filters)
@@ -181,7 +183,7 @@ class InvestigateActions(CaseKeys):
             self.notify(note, severity="warning", markup=False)
         view = self.view
         if message.result is not None and message.index is not None and view is not None:
-            self._find_cells_hit(view, self.generation, message.result, message.index)
+            self._find_cells_hit(view, self.generation, message.result, message.index, message.keys)
         screen = self.app.screen
         if screen is not self and isinstance(screen, FollowsSigma):
             screen.sigma_done()
@@ -194,9 +196,14 @@ class InvestigateActions(CaseKeys):
         description="sigma-cells",
     )
     def _find_cells_hit(
-        self, view: pl.DataFrame, generation: int, result: SigmaResult, index: pl.DataFrame
+        self,
+        view: pl.DataFrame,
+        generation: int,
+        result: SigmaResult,
+        index: pl.DataFrame,
+        keys: frozenset[str],
     ) -> None:
-        hits = cell_hits(view, index, result)
+        hits = cell_hits(view, index, result, keys)
         if not get_current_worker().is_cancelled:
             self.post_message(self.CellsHit(generation, hits))
 

@@ -66,23 +66,17 @@ def hit_index(result: SigmaResult) -> pl.DataFrame:
     return pl.DataFrame({_KEY: keys, _HIT: hits}, schema={_KEY: pl.String, _HIT: pl.UInt32})
 
 
-#: The last hit index and the set of its keys (built once per Sigma run, not per view).
-_HIT_SET: list[tuple[pl.DataFrame, EventSetClause]] = []
+def cell_hits(
+    view: pl.DataFrame, index: pl.DataFrame, result: SigmaResult, keys: frozenset[str]
+) -> dict[str, CellHits]:
+    """For each event name of ``view`` with hit events: how many, and which rules.
 
-
-def _hit_set(index: pl.DataFrame) -> EventSetClause:
-    if not _HIT_SET or _HIT_SET[0][0] is not index:
-        keys = frozenset(index.get_column(_KEY).unique().to_list())
-        _HIT_SET[:] = [(index, EventSetClause(keys=keys, name="sigma"))]
-    return _HIT_SET[0][1]
-
-
-def cell_hits(view: pl.DataFrame, index: pl.DataFrame, result: SigmaResult) -> dict[str, CellHits]:
-    """For each event name of ``view`` with hit events: how many, and which rules."""
+    ``keys`` are the hit events' keys (those of ``index``), made once per run of the rules.
+    """
     if not index.height or not view.height:
         return {}
     # The hit events first, without building every row's key (see case_clauses.keyed).
-    wanted = _hit_set(index)
+    wanted = EventSetClause(keys=keys, name="sigma")
     joined = (
         view.lazy()
         .filter(Filters((wanted,)).to_expr(view))
@@ -92,7 +86,7 @@ def cell_hits(view: pl.DataFrame, index: pl.DataFrame, result: SigmaResult) -> d
     )
     found = joined.group_by("name", _HIT).agg(pl.col(_KEY).n_unique().alias("n"))
     events = joined.group_by("name").agg(pl.col(_KEY).unique().alias("keys"))
-    keys = {name: frozenset(str(k) for k in ks) for name, ks in events.iter_rows()}
+    by_name = {name: frozenset(str(k) for k in ks) for name, ks in events.iter_rows()}
     per: dict[str, list[tuple[int, int]]] = {}
     for name, hit, n in found.iter_rows():
         if name is not None:
@@ -104,7 +98,7 @@ def cell_hits(view: pl.DataFrame, index: pl.DataFrame, result: SigmaResult) -> d
             (result.hits[h].rule.title, result.hits[h].rule.level, result.hits[h].rule.author)
             for _, h in pairs
         )
-        hit = keys.get(name, frozenset())
+        hit = by_name.get(name, frozenset())
         out[name] = CellHits(len(hit), rules, hit)
     return out
 
