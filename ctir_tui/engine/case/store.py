@@ -418,13 +418,10 @@ class CaseStore:
         now = self._stat()
         if now is None or now == self._seen:
             return
-        try:
-            theirs = read_case(self.path.read_bytes())
-        except OSError:
+        theirs = self._on_disk()
+        if theirs is None:
             return
-        if theirs.problems:
-            return
-        self._data = theirs.data
+        self._data = theirs
         self._seen = now
         self._touched.clear()
         self._notes_touched = False
@@ -453,24 +450,29 @@ class CaseStore:
         if self.autosave:
             self.save()
 
-    def _merge_disk(self) -> None:
+    def _on_disk(self) -> CaseData | None:
+        """The case file as another writer left it, if it reads whole."""
         try:
             theirs = read_case(self.path.read_bytes())
         except OSError:
-            return
-        if theirs.problems:
+            return None
+        return None if theirs.problems else theirs.data
+
+    def _merge_disk(self) -> None:
+        theirs = self._on_disk()
+        if theirs is None:
             return
         ours = self._data.entries
-        for key in set(ours) | set(theirs.data.entries):
+        for key in set(ours) | set(theirs.entries):
             if key in self._touched:
                 continue
-            if key in theirs.data.entries:
-                ours[key] = theirs.data.entries[key]
+            if key in theirs.entries:
+                ours[key] = theirs.entries[key]
             else:
                 del ours[key]
         if not self._notes_touched:
-            self._data.notes = theirs.data.notes
-            self._data.notes_updated = theirs.data.notes_updated
+            self._data.notes = theirs.notes
+            self._data.notes_updated = theirs.notes_updated
 
     def _write(self) -> None:
         data = self._data
