@@ -14,7 +14,7 @@ import re
 from typing import Final
 
 from ctir_tui.engine.readers.base import Parsed
-from ctir_tui.engine.readers.elements import CONTAINERS, classify_shared
+from ctir_tui.engine.readers.elements import CONTAINERS, classify_shared, take_element
 from ctir_tui.engine.readers.framing import Damage, next_element, skip_ws
 
 #: Fewer bytes per comma than this, in a file of at least :data:`MIN_SIZE`, is crowded.
@@ -88,12 +88,7 @@ def read_crowded(data: bytes, *, want_raw: bool) -> Parsed | None:
         if span is None:
             continue
         value, a, b = span
-        item = classify_shared(value)
-        if item.record is not None:
-            kept += 1
-            if want_raw and item.raw is None:
-                item.raw = text[a:b]
-        parsed.items.append(item)
+        kept += take_element(parsed, text, value, a, b, want_raw)
     if damage.count:
         parsed.shape += " (damaged)"
         parsed.salvage = f"salvaged {kept} records; " + "; ".join(damage.described())

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import orjson
 
-from ctir_tui.engine.readers.base import Item
+from ctir_tui.engine.readers.base import Item, Parsed
 from ctir_tui.engine.times import epoch_ms_to_iso
 
 #: Members of a wrapper document that hold items, and the shape each one names.
@@ -97,6 +97,16 @@ def classify_shared(value: Any) -> Item:
     """:func:`classify`, with rejected items shared by reason (see :func:`rejected`)."""
     item = classify(value)
     return item if item.record is not None else rejected(item.reason or "unusable record")
+
+
+def take_element(parsed: Parsed, text: str, value: Any, a: int, b: int, want_raw: bool) -> bool:
+    """Add the element ``value`` (``text[a:b]``) to ``parsed``; return whether it is a
+    record (with its exact text when ``want_raw``), not a rejected item."""
+    item = classify_shared(value)
+    if item.record is not None and want_raw and item.raw is None:
+        item.raw = text[a:b]
+    parsed.items.append(item)
+    return item.record is not None
 
 
 def container(doc: Any) -> tuple[str, str | None] | None:

@@ -14,7 +14,7 @@ import re
 from typing import Final
 
 from ctir_tui.engine.readers.base import Parsed
-from ctir_tui.engine.readers.elements import classify_shared
+from ctir_tui.engine.readers.elements import take_element
 from ctir_tui.engine.readers.framing import (
     DECODER,
     Damage,
@@ -66,12 +66,7 @@ def salvage(data: bytes, *, want_raw: bool, stats: ScanStats | None = None) -> P
     damage = Damage(text)
     kept = 0
     for value, a, b in iter_elements(text, start, damage, stats):
-        item = classify_shared(value)
-        if item.record is not None:
-            kept += 1
-            if want_raw and item.raw is None:
-                item.raw = text[a:b]
-        parsed.items.append(item)
+        kept += take_element(parsed, text, value, a, b, want_raw)
     if not kept:
         parsed.items.clear()
         parsed.error = f"invalid JSON: {error}"
