@@ -10,8 +10,9 @@ import sys
 import orjson
 
 from ctir_tui.cli.common import command_view, err, open_session
+from ctir_tui.cli.options import add_attack_version
 from ctir_tui.engine.export.matrix_text import render_markdown, render_text
-from ctir_tui.engine.tactics.data import attack_versions, load_mapping
+from ctir_tui.engine.tactics.data import load_mapping
 from ctir_tui.engine.tactics.matrix import matrix_counts
 from ctir_tui.text import json_safe
 
@@ -22,13 +23,7 @@ HELP = "The MITRE ATT&CK tactic matrix of the matching events."
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's own options."""
     parser.add_argument("--extended", action="store_true", help="the extended mapping")
-    parser.add_argument(
-        "--attack-version",
-        choices=attack_versions(),
-        default=None,
-        help="ATT&CK naming of the extended mapping (default: attack_version in the tactic "
-        "override file, else v19)",
-    )
+    add_attack_version(parser)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="print JSON")
     group.add_argument("--markdown", action="store_true", help="print a Markdown table")

@@ -15,6 +15,7 @@ from ctir_tui.engine.query import language
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FilterError, shown
+from ctir_tui.engine.tactics.data import attack_versions
 from ctir_tui.engine.times import is_duration, parse_point, shift
 
 #: Flag -> (metavar, help) for the options that take a value; the word is the flag's name.
@@ -47,6 +48,22 @@ _VALUED: Final = {
 #: Options that may be repeated: each is a clause on the same field, and they OR (as two
 #: ``principal`` filters typed in the explorer do). ``--since``/``--until`` bound once.
 REPEATABLE: Final = ("principal", "ip", "tactic", "text")
+
+
+def add_attack_version(parser: argparse.ArgumentParser) -> None:
+    """``--attack-version``: which ATT&CK naming the extended mapping uses."""
+    parser.add_argument(
+        "--attack-version",
+        choices=attack_versions(),
+        default=None,
+        help="ATT&CK naming of the extended mapping (default: attack_version in the tactic "
+        "override file, else v19)",
+    )
+
+
+def add_rules(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--rules DIR...``: Sigma rule files or folders."""
+    parser.add_argument("--rules", metavar="DIR", nargs="+", action="extend", default=[], help=help)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

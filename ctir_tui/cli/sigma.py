@@ -18,6 +18,7 @@ import orjson
 import polars as pl
 
 from ctir_tui.cli.common import UsageError, command_view, err, open_session
+from ctir_tui.cli.options import add_rules
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.detections import RuleHit, SigmaResult, evaluate, load_rules, shipped_rules
 from ctir_tui.engine.query.marks import mark_key_expr
@@ -34,13 +35,9 @@ _LEVELS: Final = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informationa
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's own options."""
-    parser.add_argument(
-        "--rules",
-        metavar="DIR",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="rule files or folders (searched recursively for .yml/.yaml); default: "
+    add_rules(
+        parser,
+        "rule files or folders (searched recursively for .yml/.yaml); default: "
         "[sigma] rules in config.toml, else ctir's own rules",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from ctir_tui.cli.common import UsageError, err, open_session, session_filters
-from ctir_tui.cli.options import filters_from_args
+from ctir_tui.cli.options import add_attack_version, filters_from_args
 from ctir_tui.engine.export.sql import DIALECTS, NotExpressible, athena_ddl, view_sql
 from ctir_tui.engine.export.sql.athena_run import (
     INSTALL_HINT,
@@ -23,7 +23,7 @@ from ctir_tui.engine.export.sql.athena_run import (
 from ctir_tui.engine.export.sql.ddl import DEFAULT_REGION
 from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FILTER_ERRORS
-from ctir_tui.engine.tactics.data import attack_versions, load_mapping
+from ctir_tui.engine.tactics.data import load_mapping
 
 NAME = "sql"
 HELP = (
@@ -46,13 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Lake: the event data store's ID or ARN",
     )
     parser.add_argument("--extended", action="store_true", help="tactics of the extended mapping")
-    parser.add_argument(
-        "--attack-version",
-        choices=attack_versions(),
-        default=None,
-        help="ATT&CK naming of the extended mapping (default: attack_version in the tactic "
-        "override file, else v19)",
-    )
+    add_attack_version(parser)
     ddl = parser.add_argument_group("the Athena table")
     ddl.add_argument(
         "--ddl",

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
+from ctir_tui.cli.options import add_rules
 from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
 from ctir_tui.cli.sigma import rule_paths
 from ctir_tui.engine.analyses.answers import Answer
@@ -49,14 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="add the Sigma rule hits as one more entry, 'sigma' (rules: --rules, else "
         "[sigma] rules in config.toml, else ctir's own)",
     )
-    parser.add_argument(
-        "--rules",
-        metavar="DIR",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="with --sigma: rule files or folders",
-    )
+    add_rules(parser, "with --sigma: rule files or folders")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
