@@ -136,8 +136,11 @@ def normalise(raw: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
         c.FILE_ID: pl.col(c.FILE_ID).cast(pl.UInt32),
         c.REC_INDEX: pl.col(c.REC_INDEX).cast(pl.UInt32),
     }
-    # An empty string is no value (a HIDDEN user's ``"accessKeyId": ""`` is no key).
-    blank = pl.col(pl.String).replace("", None)
+    # An empty string is no value (a HIDDEN user's ``"accessKeyId": ""`` is no key). Not
+    # ``replace("", None)``: it costs ~35 ms per call whatever the height (a batch of tiny
+    # files paid it per 256 files) and ten times this where the rows are many.
+    text = pl.col(pl.String)
+    blank = pl.when(text != "").then(text)
     out = (
         raw.lazy()
         .with_columns(blank)
