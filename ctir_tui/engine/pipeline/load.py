@@ -48,7 +48,7 @@ __all__ = [
 #: Inputs larger than this in all (compressed) are parsed in worker processes.
 PROCESS_THRESHOLD: Final = 32 << 20
 #: A batch closes at this many files or this many (compressed) bytes.
-BATCH_FILES: Final = 256
+BATCH_FILES: Final = 1024
 BATCH_BYTES: Final = 8 << 20
 #: How many batches come first at 1 / SMALL_FRACTION of the size (one per worker, twice).
 SMALL_BATCHES: Final = 4
@@ -173,8 +173,10 @@ def _batches(sources: list[SourceFile], folder: Path) -> list[Batch]:
     size = 0
     for source in sources:
         # The first batches are small, so that the first rows are back (and on screen) soon.
-        limit = BATCH_BYTES if len(out) >= SMALL_BATCHES else BATCH_BYTES // SMALL_FRACTION
-        if current and (len(current) >= BATCH_FILES or size + source.size > limit):
+        small = len(out) < SMALL_BATCHES
+        limit = BATCH_BYTES // SMALL_FRACTION if small else BATCH_BYTES
+        files = BATCH_FILES // SMALL_FRACTION if small else BATCH_FILES
+        if current and (len(current) >= files or size + source.size > limit):
             out.append(Batch(len(out), current, folder / f"part-{len(out)}.parquet"))
             current, size = [], 0
         current.append(source)
