@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ctir_tui.engine.pipeline.discover import MissingPathError
+from ctir_tui.engine.pipeline.discover import MissingPathError, discover
 from ctir_tui.engine.pipeline.load import LoadOptions, load_paths
 from tests.factory import (
     dumps,
@@ -175,3 +175,25 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     os.symlink(tmp_path / "logs", tmp_path / "logs" / "loop")
     result = load(tmp_path)
     assert result.frame.height == 1
+
+
+def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path: Path) -> None:
+    # 1,200 folders deep: a recursive walk stops at Python's recursion limit (1,000).
+    deep = tmp_path
+    for _ in range(1200):
+        deep /= "d"
+        deep.mkdir()
+    write_s3(deep / "deep.json.gz", [record(1)])
+    write_s3(tmp_path / "top.json.gz", [record(2)])
+    result = load(tmp_path)
+    assert result.frame.height == 2
+    assert not [f for f in result.report.files if f.status != "read"]
+
+
+def test_files_are_listed_depth_first_in_name_order(tmp_path: Path) -> None:
+    for name in ("b/2.json", "a/z/1.json", "a/y.json", "c.json", "a/z/0.json"):
+        write_s3(tmp_path / name, [record(len(name))], gz=False)
+    found, passed = discover([tmp_path])
+    shown = [Path(f.path).relative_to(tmp_path).as_posix() for f in found]
+    assert shown == ["a/y.json", "a/z/0.json", "a/z/1.json", "b/2.json", "c.json"]
+    assert passed == []

@@ -100,56 +100,86 @@ def _kind(mode: int) -> str:
 
 
 class _Walker:
+    """A depth-first walk in name order, with a stack (no recursion: folders nest deep)."""
+
     def __init__(self, roots: list[str], follow_links: bool) -> None:
         self.roots = [os.path.realpath(r) for r in roots]
         self.follow_links = follow_links
         self.seen_dirs: set[tuple[int, int]] = set()
         self.seen_files: set[tuple[int, int]] = set()
+        self.found: list[SourceFile] = []
+        self.passed: list[Passed] = []
+        self._keys: set[tuple[str, tuple[str, ...]]] = set()
 
     def inside(self, real: str) -> bool:
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
 
-    def entry(self, path: str, *, given: bool = False) -> Iterator[SourceFile | Passed]:
-        """One path: a file, a folder (walked), or something passed over with a reason."""
+    def walk(self, root: str) -> None:
+        """List what is below one given path (itself, if it is a file)."""
+        stack: list[Iterator[os.DirEntry[str]]] = []
+        folder = self.entry(root, given=True)
+        if folder is not None:
+            stack.append(folder)
+        while stack:
+            dirent = next(stack[-1], None)
+            if dirent is None:
+                stack.pop()
+            elif (inner := self.entry(dirent.path, dirent=dirent)) is not None:
+                stack.append(inner)
+
+    def entry(
+        self, path: str, *, given: bool = False, dirent: os.DirEntry[str] | None = None
+    ) -> Iterator[os.DirEntry[str]] | None:
+        """Take one path: a file is listed, a folder returns its entries (by name).
+
+        ``dirent`` is the path's entry in the folder being walked: it tells a link from
+        the rest without a call to the system, and stats a file that is not a link in one.
+        """
         try:
-            link = os.path.islink(path)
+            link = dirent.is_symlink() if dirent is not None else os.path.islink(path)
             if link and not given:
                 real = os.path.realpath(path)
                 if not self.follow_links and not self.inside(real):
-                    yield Passed(
-                        path,
-                        f"symbolic link to {shown_path(real)}, outside the evidence: not "
-                        "followed (--follow-links reads it)",
+                    self.passed.append(
+                        Passed(
+                            path,
+                            f"symbolic link to {shown_path(real)}, outside the evidence: not "
+                            "followed (--follow-links reads it)",
+                        )
                     )
-                    return
-            st = os.stat(path)
+                    return None
+            st = dirent.stat() if dirent is not None and not link else os.stat(path)
         except OSError as exc:
-            yield Passed(path, f"cannot stat ({exc.strerror or exc})", failed=True)
-            return
+            self.passed.append(Passed(path, f"cannot stat ({exc.strerror or exc})", failed=True))
+            return None
         if stat.S_ISDIR(st.st_mode):
-            yield from self.folder(path, st)
-        elif stat.S_ISREG(st.st_mode):
+            return self.folder(path, st)
+        if stat.S_ISREG(st.st_mode):
             ident = (st.st_dev, st.st_ino)
             if ident in self.seen_files:
-                return  # a second name (link) for a file already listed
+                return None  # a second name (link) for a file already listed
             self.seen_files.add(ident)
-            yield source_of(path, st)
-        else:
-            yield Passed(path, f"{_kind(st.st_mode)}: only regular files are read")
+            source = source_of(path, st)
+            if source.key not in self._keys:
+                self._keys.add(source.key)
+                self.found.append(source)
+            return None
+        self.passed.append(Passed(path, f"{_kind(st.st_mode)}: only regular files are read"))
+        return None
 
-    def folder(self, path: str, st: os.stat_result) -> Iterator[SourceFile | Passed]:
+    def folder(self, path: str, st: os.stat_result) -> Iterator[os.DirEntry[str]] | None:
         ident = (st.st_dev, st.st_ino)
         if ident in self.seen_dirs:
-            return  # a link loop, or a second link to a folder already walked
+            return None  # a link loop, or a second link to a folder already walked
         self.seen_dirs.add(ident)
         try:
             with os.scandir(path) as it:
-                names = sorted(e.name for e in it)
+                return iter(sorted(it, key=lambda e: e.name))
         except OSError as exc:
-            yield Passed(path, f"cannot list folder ({exc.strerror or exc})", failed=True)
-            return
-        for name in names:
-            yield from self.entry(os.path.join(path, name))
+            self.passed.append(
+                Passed(path, f"cannot list folder ({exc.strerror or exc})", failed=True)
+            )
+            return None
 
 
 def discover(
@@ -173,14 +203,6 @@ def discover(
         if not os.path.exists(root):
             raise MissingPathError(f"no such file or folder: {shown_path(root)}")
     walker = _Walker(roots, follow_links)
-    found: list[SourceFile] = []
-    passed: list[Passed] = []
-    keys: set[tuple[str, tuple[str, ...]]] = set()
     for root in roots:
-        for entry in walker.entry(root, given=True):
-            if isinstance(entry, Passed):
-                passed.append(entry)
-            elif entry.key not in keys:
-                keys.add(entry.key)
-                found.append(entry)
-    return found, passed
+        walker.walk(root)
+    return walker.found, walker.passed
