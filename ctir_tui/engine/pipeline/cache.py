@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import dataclasses
 import hashlib
 import os
 import shutil
@@ -173,7 +172,7 @@ def commit(
                     "member": list(f.source.member),
                     "identity": list(f.source.identity),
                     "file_id": f.file_id,
-                    "report": dataclasses.asdict(f.report),
+                    "report": f.report,  # orjson writes a dataclass itself, ten times faster
                     "rejected": f.rejected,
                     "rows": f.rows,
                 }
