@@ -179,15 +179,21 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
 
 def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path: Path) -> None:
     # 1,200 folders deep: a recursive walk stops at Python's recursion limit (1,000).
-    deep = tmp_path
-    for _ in range(1200):
-        deep /= "d"
-        deep.mkdir()
-    write_s3(deep / "deep.json.gz", [record(1)])
+    folders = [tmp_path / "d"]
+    for _ in range(1199):
+        folders.append(folders[-1] / "d")
+    for folder in folders:
+        folder.mkdir()
+    write_s3(folders[-1] / "deep.json.gz", [record(1)])
     write_s3(tmp_path / "top.json.gz", [record(2)])
-    result = load(tmp_path)
-    assert result.frame.height == 2
-    assert not [f for f in result.report.files if f.status != "read"]
+    try:
+        result = load(tmp_path)
+        assert result.frame.height == 2
+        assert not [f for f in result.report.files if f.status != "read"]
+    finally:  # pytest's own clean-up (shutil.rmtree) recurses, and would fail on this tree
+        (folders[-1] / "deep.json.gz").unlink()
+        for folder in reversed(folders):
+            folder.rmdir()
 
 
 def test_files_are_listed_depth_first_in_name_order(tmp_path: Path) -> None:
