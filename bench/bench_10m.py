@@ -29,6 +29,8 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_load import child_env
+
 HERE = Path(__file__).resolve().parent
 FILTERS = {
     "ip ==": "ip {ip}",
@@ -86,7 +88,7 @@ def run(logs: Path, cache: Path, repeat: int, views: bool) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--data", str(logs)]
     cmd += ["--cache", str(cache), "--repeat", str(repeat)] + (["--views"] if views else [])
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=child_env())
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall_s"] = round(time.perf_counter() - start, 2)
     return result
