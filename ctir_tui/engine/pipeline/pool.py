@@ -6,7 +6,9 @@ hang). A batch's result comes back as Arrow IPC bytes; the text store's part is 
 the worker itself. A worker that dies (out of memory, a crash in a library) is replaced; its
 batch is retried one file at a time, and the file that kills a worker again is reported as
 failed. Small loads run in this process (a thread), where starting processes would cost more
-than it saves. Workers end when the parent goes away.
+than it saves; so does the first batch of a large load, while the workers start (a new
+interpreter importing Polars takes longer than a small batch). Workers end when the parent
+goes away.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import shutil
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
@@ -108,38 +112,42 @@ def run_batch(batch: Batch, limits: Limits) -> BatchResult:
     return BatchResult(batch.batch_id, outcomes, rows, kept, problem=problem)
 
 
-#: What a worker's wait for work gives when none came (it then checks on its parent).
-_IDLE: Final = object()
+def _serve(conn: Connection, limits: Limits, parent: int) -> None:  # pragma: no cover - workers
+    """A worker: batches in on its own pipe, results out on it, until told to stop.
 
-
-def _serve(
-    tasks: Any, results: Any, limits: Limits, parent: int
-) -> None:  # pragma: no cover - runs in the workers
+    Each worker has a pipe of its own, not a queue shared by all: a worker killed while it
+    held a shared queue's lock (the out-of-memory killer picks any moment) left every other
+    worker and the parent waiting on that lock for ever.
+    """
     gc.disable()  # records are acyclic; the collector would only cost time
     while True:
         try:
-            batch = tasks.get(timeout=1.0)
-        except queue.Empty:
-            batch = _IDLE
-        if os.getppid() != parent:
-            # The parent is gone (killed, or its terminal hung up): stop now, and do not
-            # wait at exit for results nobody will read.
-            results.cancel_join_thread()
+            ready = conn.poll(1.0)
+        except (OSError, EOFError):
             return
-        if batch is _IDLE:
+        if os.getppid() != parent:
+            return  # the parent is gone (killed, or its terminal hung up): stop now
+        if not ready:
             continue
+        try:
+            batch = conn.recv()
+        except (OSError, EOFError):
+            return
         if batch is None:  # the pool is closing
             return
-        results.put(("started", batch.batch_id, os.getpid()))
         try:
             result = run_batch(batch, limits)
             buffer = io.BytesIO()
             assert result.rows is not None
             result.rows.write_ipc(buffer, compression="lz4")  # a third of the bytes to copy
             result.rows = None
-            results.put(("done", batch.batch_id, (result, buffer.getvalue())))
+            message: tuple[str, Any] = ("done", (result, buffer.getvalue()))
         except BaseException:
-            results.put(("error", batch.batch_id, traceback.format_exc(limit=5)))
+            message = ("error", traceback.format_exc(limit=5))
+        try:
+            conn.send(message)
+        except (OSError, EOFError):
+            return
 
 
 def prepare_processes() -> None:
@@ -169,6 +177,15 @@ def _has_fd(stream: object) -> bool:
         return False
 
 
+@dataclass(slots=True)
+class _Worker:
+    """A worker process, the parent's end of its pipe, and the batch it is parsing."""
+
+    proc: BaseProcess
+    conn: Connection
+    batch: Batch | None = None
+
+
 class ParsePool:
     """Worker processes (or threads for a small load) that parse batches."""
 
@@ -176,20 +193,21 @@ class ParsePool:
         self.limits = limits
         self.processes = processes
         self._workers = max(1, workers)
-        self._procs: list[BaseProcess] = []
-        self._holding: dict[int, int] = {}  # pid -> batch being parsed
-        self._batches: dict[int, Batch] = {}
         self._pending = 0
+        #: Set while the first batch is parsed in this process (as the workers start).
+        self._head: queue.Queue[BatchResult] | None = None
+        self._head_used = False
         if processes:
             prepare_processes()
-            ctx = mp.get_context("spawn")
-            self._tasks: Any = ctx.Queue()
-            self._results: Any = ctx.Queue()
+            self._ctx = mp.get_context("spawn")
+            self._procs: list[_Worker] = []
+            #: Batches waiting for a worker (each worker holds one at a time).
+            self._backlog: deque[Batch] = deque()
             previous = os.environ.get("POLARS_MAX_THREADS")
             os.environ["POLARS_MAX_THREADS"] = "1"  # one core each: the workers are the threads
             try:
                 for _ in range(self._workers):
-                    self._spawn(ctx)
+                    self._spawn()
             finally:
                 if previous is None:
                     os.environ.pop("POLARS_MAX_THREADS", None)
@@ -205,15 +223,14 @@ class ParsePool:
             for thread in self._threads:
                 thread.start()
 
-    def _spawn(self, ctx: Any) -> None:
-        proc = ctx.Process(
-            target=_serve,
-            args=(self._tasks, self._results, self.limits, os.getpid()),
-            daemon=True,
-            name="ctir-parse",
+    def _spawn(self) -> None:
+        ours, theirs = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=_serve, args=(theirs, self.limits, os.getpid()), daemon=True, name="ctir-parse"
         )
         proc.start()
-        self._procs.append(proc)
+        theirs.close()
+        self._procs.append(_Worker(proc, ours))
 
     def _thread(self) -> None:
         while (batch := self._local.get()) is not None:
@@ -229,13 +246,48 @@ class ParsePool:
         return self._pending
 
     def submit(self, batch: Batch) -> None:
-        """Queue a batch for parsing."""
-        self._batches[batch.batch_id] = batch
+        """Queue a batch for parsing.
+
+        With processes, the first batch is parsed in a thread of this process: starting a
+        worker (a new interpreter importing Polars) takes longer than a small batch, and the
+        explorer shows the first rows as soon as they come.
+        """
         self._pending += 1
-        if self.processes:
-            self._tasks.put(batch)
+        if self.processes and not self._head_used:
+            self._head_used = True
+            self._head = queue.Queue()
+            threading.Thread(
+                target=self._head_start,
+                args=(batch, self._head),
+                daemon=True,
+                name="ctir-parse-first",
+            ).start()
+        elif self.processes:
+            self._backlog.append(batch)
+            self._dispatch()
         else:
             self._local.put(batch)
+
+    def _head_start(self, batch: Batch, done: queue.Queue[BatchResult]) -> None:
+        try:
+            result = run_batch(batch, self.limits)
+        except BaseException as exc:  # never leave the load waiting for this batch
+            result = self._failed(batch, f"internal error in the parser: {exc!r}")
+        done.put(result)
+
+    def _dispatch(self) -> None:
+        """Hand waiting batches to idle workers (one each: a worker reads it at once)."""
+        for worker in self._procs:
+            if not self._backlog:
+                return
+            if worker.batch is None and worker.proc.is_alive():
+                batch = self._backlog.popleft()
+                try:
+                    worker.conn.send(batch)
+                except OSError:  # it died just now: the batch waits for the next worker
+                    self._backlog.appendleft(batch)
+                    continue
+                worker.batch = batch
 
     def results(self, timeout: float = POLL) -> Iterator[BatchResult]:
         """The results ready within ``timeout`` (none when nothing came)."""
@@ -247,23 +299,35 @@ class ParsePool:
             self._pending -= 1
             yield result
             return
-        try:
-            kind, batch_id, payload = self._results.get(timeout=timeout)
-        except queue.Empty:
-            yield from self._reap()
-            return
-        if kind == "started":
-            self._holding[payload] = batch_id
-            return
-        self._holding = {pid: b for pid, b in self._holding.items() if b != batch_id}
-        batch = self._batches.pop(batch_id)
-        self._pending -= 1
-        if kind == "done":
-            result, rows = payload
-            result.rows = pl.read_ipc(io.BytesIO(rows))
+        if self._head is not None:  # the first batch is parsed here, and comes back first
+            try:
+                result = self._head.get(timeout=timeout)
+            except queue.Empty:
+                return
+            self._head = None
+            self._pending -= 1
             yield result
-        else:
-            yield self._failed(batch, f"internal error in the parser: {payload.splitlines()[-1]}")
+            return
+        busy = {w.conn: w for w in self._procs if w.batch is not None}
+        ready = wait([*busy, *(w.proc.sentinel for w in self._procs)], timeout=timeout)
+        for worker in [busy[r] for r in ready if r in busy]:
+            batch = worker.batch
+            assert batch is not None
+            try:
+                kind, payload = worker.conn.recv()
+            except (OSError, EOFError):
+                continue  # it died: the reaping below takes care of its batch
+            worker.batch = None
+            self._pending -= 1
+            if kind == "done":
+                result, rows = payload
+                result.rows = pl.read_ipc(io.BytesIO(rows))
+                yield result
+            else:
+                reason = f"internal error in the parser: {payload.splitlines()[-1]}"
+                yield self._failed(batch, reason)
+        yield from self._reap()
+        self._dispatch()
 
     def _failed(self, batch: Batch, reason: str) -> BatchResult:
         outcomes = [
@@ -273,20 +337,19 @@ class ParsePool:
 
     def _reap(self) -> Iterator[BatchResult]:
         """Replace dead workers; their batches come back lost (to retry) or failed."""
-        for proc in list(self._procs):
-            if proc.is_alive():
+        for worker in list(self._procs):
+            if worker.proc.is_alive():
                 continue
-            self._procs.remove(proc)
-            self._spawn(mp.get_context("spawn"))
-            assert proc.pid is not None
-            batch_id = self._holding.pop(proc.pid, None)
-            if batch_id is None or batch_id not in self._batches:
+            self._procs.remove(worker)
+            worker.conn.close()
+            self._spawn()
+            batch = worker.batch
+            if batch is None:
                 continue
-            batch = self._batches.pop(batch_id)
             self._pending -= 1
-            if batch.retry or len(batch.sources) == 1:
+            if batch.retry:  # a second death on this one file: the file is the cause
                 reason = (
-                    f"the parser process died reading it (exit code {proc.exitcode}: "
+                    f"the parser process died reading it (exit code {worker.proc.exitcode}: "
                     "out of memory, or a crash)"
                 )
                 yield self._failed(batch, reason)
@@ -296,17 +359,14 @@ class ParsePool:
     def close(self) -> None:
         """Stop the workers (at once: nothing they hold is needed any more)."""
         if self.processes:
-            for proc in self._procs:
-                if proc.is_alive():
-                    proc.terminate()
-            for proc in self._procs:
-                proc.join(timeout=2)
-                if proc.is_alive():
-                    proc.kill()
-            self._tasks.cancel_join_thread()
-            self._results.cancel_join_thread()
-            self._tasks.close()
-            self._results.close()
+            for worker in self._procs:
+                if worker.proc.is_alive():
+                    worker.proc.terminate()
+            for worker in self._procs:
+                worker.proc.join(timeout=2)
+                if worker.proc.is_alive():
+                    worker.proc.kill()
+                worker.conn.close()
         else:
             for _ in self._threads:
                 self._local.put(None)

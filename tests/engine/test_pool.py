@@ -1,0 +1,59 @@
+"""The parsing pool: a worker that dies costs nothing."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from ctir_tui.engine.pipeline import load as load_module
+from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
+from tests.factory import record, write_s3
+
+FILES = 24
+PER_FILE = 3_000
+
+
+def _trail(root: Path) -> None:
+    for f in range(FILES):
+        records = [record(f * PER_FILE + i, eventName=f"Call{f}") for i in range(PER_FILE)]
+        write_s3(root / f"f{f:02d}.json.gz", records)
+
+
+def test_workers_killed_mid_load_lose_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the out-of-memory killer would: every worker is killed once a batch that a worker
+    # parsed is back (the first is parsed in this process), while they hold the next ones.
+    # Their batches are parsed again, and every record of every file is there.
+    monkeypatch.setattr(load_module, "BATCH_FILES", 1)
+    _trail(tmp_path / "trail")
+    killed: list[int] = []
+
+    def progress(p: Progress) -> None:
+        if not killed and p.files_done >= 2:
+            for child in mp.active_children():
+                if child.name == "ctir-parse" and child.pid is not None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+
+    options = LoadOptions(use_cache=False, processes=True, workers=2)
+    results: list[LoadResult] = []
+    loading = threading.Thread(
+        target=lambda: results.append(load_paths([tmp_path / "trail"], options, progress=progress)),
+        daemon=True,
+    )
+    loading.start()
+    loading.join(timeout=120)  # a kill once left every worker waiting on a lock for ever
+    assert results, "the load hung after its workers were killed"
+    result = results[0]
+    assert killed, "no worker was running to be killed"
+    assert result.frame.height == FILES * PER_FILE
+    assert result.report.reconciles
+    assert [f.status for f in result.report.files] == ["read"] * FILES
+    per_file = dict(result.frame.group_by("event_name").len().iter_rows())
+    assert per_file == {f"Call{f}": PER_FILE for f in range(FILES)}
