@@ -47,7 +47,7 @@ Str = str | None
 Time = str | int | float | None
 
 
-class Issuer(msgspec.Struct):
+class Issuer(msgspec.Struct, gc=False):
     """``userIdentity.sessionContext.sessionIssuer``."""
 
     type: Str = None
@@ -57,14 +57,14 @@ class Issuer(msgspec.Struct):
     accountId: Str = None
 
 
-class Attributes(msgspec.Struct):
+class Attributes(msgspec.Struct, gc=False):
     """``userIdentity.sessionContext.attributes``."""
 
     mfaAuthenticated: bool | Str = None
     creationDate: Str = None
 
 
-class SessionContext(msgspec.Struct):
+class SessionContext(msgspec.Struct, gc=False):
     """``userIdentity.sessionContext``."""
 
     sessionIssuer: Issuer | None = None
@@ -72,13 +72,13 @@ class SessionContext(msgspec.Struct):
     sourceIdentity: Str = None
 
 
-class OnBehalfOf(msgspec.Struct):
+class OnBehalfOf(msgspec.Struct, gc=False):
     """``userIdentity.onBehalfOf`` (Identity Center users)."""
 
     userId: Str = None
 
 
-class Identity(msgspec.Struct):
+class Identity(msgspec.Struct, gc=False):
     """``userIdentity``."""
 
     type: Str = None
@@ -92,32 +92,32 @@ class Identity(msgspec.Struct):
     onBehalfOf: OnBehalfOf | None = None
 
 
-class Insight(msgspec.Struct):
+class Insight(msgspec.Struct, gc=False):
     """``insightDetails``: an Insights record names the event it is about here."""
 
     eventName: Str = None
     eventSource: Str = None
 
 
-class Client(msgspec.Struct):
+class Client(msgspec.Struct, gc=False):
     """Datadog's ``network.client``."""
 
     ip: Str = None
 
 
-class Network(msgspec.Struct):
+class Network(msgspec.Struct, gc=False):
     """Datadog-enriched exports move the source address here."""
 
     client: Client | None = None
 
 
-class Http(msgspec.Struct):
+class Http(msgspec.Struct, gc=False):
     """Datadog-enriched exports move the user agent here."""
 
     useragent: Str = None
 
 
-class Record(msgspec.Struct):
+class Record(msgspec.Struct, gc=False):
     """The fields of one CloudTrail record that ctir reads; the rest is skipped."""
 
     eventVersion: Str = None
@@ -149,7 +149,7 @@ class Record(msgspec.Struct):
     notes: str | None = None
 
 
-class Delivery(msgspec.Struct):
+class Delivery(msgspec.Struct, gc=False):
     """``{"Records": [...]}``, decoded in one pass.
 
     The other wrappers a hand-made file may hold beside ``Records`` are skipped unread;
@@ -162,7 +162,7 @@ class Delivery(msgspec.Struct):
     events: msgspec.Raw = NO_RAW
 
 
-class RawDelivery(msgspec.Struct):
+class RawDelivery(msgspec.Struct, gc=False):
     """``{"Records": [...]}`` with each record kept as its exact bytes."""
 
     Records: list[msgspec.Raw]
