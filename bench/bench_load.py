@@ -31,6 +31,7 @@ import os
 import platform
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,36 +166,62 @@ def last_json(text: str) -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]  # summary --json is indented
 
 
-def measure(name: str, logs: Path) -> list[Run]:
-    """Every tool on one trail, in this order: floor, DuckDB, ctir cold, ctir warm."""
+def _median_run(tool: str, repeat: int, once: Any, events_of: Any = None) -> Run:
+    """``once()`` -> (wall, peak, stdout) ``repeat`` times: the median wall, the largest peak."""
+    walls, peaks, out = [], [], ""
+    for _ in range(repeat):
+        wall, peak, out = once()
+        walls.append(wall)
+        peaks.append(peak)
+    events = (events_of or (lambda text: last_json(text)["events"]))(out)
+    note = f"median of {repeat}: " + ", ".join(f"{w:.2f}" for w in walls) if repeat > 1 else ""
+    return Run(tool, round(statistics.median(walls), 2), events, round(max(peaks)), note)
+
+
+def measure(name: str, logs: Path, repeat: int = 1) -> list[Run]:
+    """Every tool on one trail, in this order: floor, DuckDB, ctir cold, ctir warm.
+
+    The floor and ctir run ``repeat`` times each (the median is kept: this machine's figures
+    move by 10-20 % from run to run); DuckDB, at 15 to 90 s a run, once.
+    """
     me = [sys.executable, str(Path(__file__).resolve())]
     runs: list[Run] = []
     print(f"\n{name}: {logs}", flush=True)
-    for tool, child in (
-        ("floor (read+isal+orjson, 2 procs)", "floor"),
-        ("DuckDB read_json", "duckdb"),
-    ):
-        print(f"  {tool} ...", flush=True)
-        wall, peak, out = _measure_child([*me, "--child", child, "--data", str(logs)])
-        runs.append(Run(tool, round(wall, 2), last_json(out)["events"], round(peak)))
+    print("  floor (read+isal+orjson, 2 procs) ...", flush=True)
+    floor = [*me, "--child", "floor", "--data", str(logs)]
+    runs.append(
+        _median_run("floor (read+isal+orjson, 2 procs)", repeat, lambda: _measure_child(floor))
+    )
+    print("  DuckDB read_json ...", flush=True)
+    runs.append(
+        _median_run(
+            "DuckDB read_json",
+            1,
+            lambda: _measure_child([*me, "--child", "duckdb", "--data", str(logs)]),
+        )
+    )
     with tempfile.TemporaryDirectory(prefix="ctir-bench-") as tmp:
-        cache = Path(tmp) / "cache"
+
+        def cold() -> tuple[float, float, str]:
+            cache = Path(tempfile.mkdtemp(dir=tmp))  # empty each time
+            return _measure_child(
+                [*me, "--child", "ctir", "--data", str(logs), "--cache", str(cache)]
+            )
+
         print("  ctir cold ...", flush=True)
-        wall, peak, out = _measure_child(
-            [*me, "--child", "ctir", "--data", str(logs), "--cache", str(cache)]
-        )
-        runs.append(
-            Run("ctir cold (Session.open)", round(wall, 2), last_json(out)["events"], round(peak))
-        )
+        runs.append(_median_run("ctir cold (Session.open)", repeat, cold))
         env = child_env({"XDG_CACHE_HOME": str(Path(tmp) / "xdg")})
+        summary = [sys.executable, "-m", "ctir_tui", "summary", str(logs), "--json"]
         # The CLI's cache lives under XDG_CACHE_HOME: fill it once, then time the warm run.
-        _measure_child([sys.executable, "-m", "ctir_tui", "summary", str(logs), "--json"], env)
+        _measure_child(summary, env)
         print("  ctir warm summary ...", flush=True)
-        wall, peak, out = _measure_child(
-            [sys.executable, "-m", "ctir_tui", "summary", str(logs), "--json"], env
-        )
         runs.append(
-            Run("ctir warm summary", round(wall, 2), json.loads(out)["events"], round(peak))
+            _median_run(
+                "ctir warm summary",
+                repeat,
+                lambda: _measure_child(summary, env),
+                lambda text: json.loads(text)["events"],
+            )
         )
     return runs
 
@@ -206,6 +233,8 @@ def report(name: str, logs: Path, runs: list[Run]) -> dict[str, Any]:
     for r in runs:
         rate = f"{r.events / r.wall_s:,.0f}" if r.events and r.wall_s else "-"
         print(f"  {r.tool:<36}{r.wall_s:>8.2f}{r.events or 0:>12,}{rate:>12}{r.peak_rss_mb:>9,.0f}")
+        if r.note:
+            print(f"    {r.note}")
     by = {r.tool.split(" (")[0]: r for r in runs}
     cold = by["ctir cold"].wall_s or 0
     ratios = {
@@ -350,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--preset", action="append", help="1m, 300k, tiny100k, 10m (repeatable)")
     parser.add_argument("--data", type=Path, help="a folder of .json.gz deliveries instead")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the floor and of ctir (median; 3)"
+    )
     parser.add_argument("--child", choices=["ctir", "duckdb", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -369,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         else [(f"trail-{p}", ensure(p)) for p in (args.preset or DEFAULT_PRESETS)]
     )
     for name, logs in trails:
-        result = report(name, logs, measure(name, logs))
+        result = report(name, logs, measure(name, logs, args.repeat))
         out = HERE / "out" / f"load-{name}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2))
