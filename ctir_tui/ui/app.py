@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import io
 import signal
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -23,8 +22,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from ctir_tui.engine.background import BackgroundLoad
 from ctir_tui.engine.pipeline.discover import MissingPathError
-from ctir_tui.engine.pipeline.load import LoadCancelled, LoadResult, Progress
+from ctir_tui.engine.pipeline.load import LoadCancelled, Progress
 from ctir_tui.engine.session import Session
 from ctir_tui.text import inert
 from ctir_tui.ui.commands import KeyCommands
@@ -34,10 +34,6 @@ from ctir_tui.ui.widgets.status import LoadPanel
 
 #: Seconds between progress repaints: enough to look live, cheap on a slow SSH link.
 PROGRESS_INTERVAL = 0.1
-#: The rows read so far are shown at most this often, and never more often than it takes
-#: to prepare them times :data:`PARTIAL_COST_FACTOR` (a large trail: less often).
-PARTIAL_INTERVAL = 1.0
-PARTIAL_COST_FACTOR = 4.0
 #: A message stays this long unless a key is pressed ...
 MESSAGE_SECONDS = 15.0
 #: ... and at least this long, so that the key that caused it does not dismiss it.
@@ -83,15 +79,17 @@ class CtirApp(App[int]):
     #: Messages stay until the next key (after MESSAGE_MIN_SECONDS), as lnav's do.
     NOTIFICATION_TIMEOUT: ClassVar[float] = MESSAGE_SECONDS
 
-    def __init__(self, config: ExplorerConfig) -> None:
+    def __init__(self, config: ExplorerConfig, load: BackgroundLoad | None = None) -> None:
+        """``load``: the evidence's load, when it was started before the app (to overlap
+        the start of the interface); otherwise the app starts it once mounted."""
         super().__init__()
         self._notified_at: float | None = None
         self.config = config
         #: The user's key remapping (binding id -> keys), as applied to the app.
         self.keymap: dict[str, str] = dict(config.settings.keymap)
         self.session: Session | None = None
-        self.cancel_load = threading.Event()
-        self._last_progress = 0.0
+        self.loader = load or BackgroundLoad(config.paths, config.load)
+        self.cancel_load = self.loader.cancel
         #: Why the explorer could not open the evidence, if it could not.
         self.failure: str | None = None
         # What Textual would print on a crash goes here, for the crash report.
@@ -156,38 +154,30 @@ class CtirApp(App[int]):
     # must never be left at a progress bar that no longer moves.
     @work(thread=True, exclusive=True, exit_on_error=True, group="load", description="load")
     def _load(self) -> None:
-        def progress(report: Progress) -> None:
+        """Follow the load: its progress, the rows so far, and its end, as messages."""
+        loader = self.loader
+        if not loader.started:
+            loader.start()
+        shown = 0.0  # when progress was last shown
+        while True:
+            news = loader.news(timeout=PROGRESS_INTERVAL)
+            if news.partial is not None and not self.cancel_load.is_set():
+                self.show_partial(news.partial)
             now = time.monotonic()
-            if now - self._last_progress >= PROGRESS_INTERVAL or report.phase != "parsing":
-                self._last_progress = now
-                self.post_message(self.LoadProgress(report))
-
-        next_partial = 0.0
-
-        def partial(rows: LoadResult) -> None:
-            # Runs on the loading thread: the parse goes on in the worker processes meanwhile.
-            nonlocal next_partial
-            started = time.monotonic()
-            if started < next_partial or self.cancel_load.is_set():
+            if news.progress is not None and (news.done or now - shown >= PROGRESS_INTERVAL):
+                shown = now
+                self.post_message(self.LoadProgress(news.progress))
+            if not news.done:
+                continue
+            if isinstance(news.error, LoadCancelled):
                 return
-            self.show_partial(Session.so_far(rows, self.config.paths, self.config.load))
-            cost = time.monotonic() - started
-            next_partial = started + max(PARTIAL_INTERVAL, PARTIAL_COST_FACTOR * cost)
-
-        try:
-            session = Session.open(
-                self.config.paths,
-                self.config.load,
-                progress=progress,
-                cancel=self.cancel_load,
-                partial=partial,
-            )
-        except LoadCancelled:
+            if isinstance(news.error, MissingPathError):
+                self.post_message(self.LoadDone(None, str(news.error)))
+                return
+            if news.error is not None:
+                raise news.error  # a bug: the worker ends the app with a crash report
+            self.post_message(self.LoadDone(news.session))
             return
-        except MissingPathError as exc:
-            self.post_message(self.LoadDone(None, str(exc)))
-            return
-        self.post_message(self.LoadDone(session))
 
     def show_partial(self, session: Session) -> None:
         """Hand the rows read so far to the main screen (called from the loading thread)."""
@@ -246,9 +236,12 @@ class ExplorerOutcome:
     crash: str | None = None
 
 
-def run_explorer(config: ExplorerConfig) -> ExplorerOutcome:
-    """Run the explorer until the user leaves; never print a traceback."""
-    app = CtirApp(config)
+def run_explorer(config: ExplorerConfig, load: BackgroundLoad | None = None) -> ExplorerOutcome:
+    """Run the explorer until the user leaves; never print a traceback.
+
+    ``load`` is the evidence's load if it was started already (see :class:`CtirApp`).
+    """
+    app = CtirApp(config, load)
     code = app.run()
     crash = app.crash_text
     if crash is not None:

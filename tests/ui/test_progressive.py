@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from ctir_tui.engine import background as background_module
+from ctir_tui.engine.background import BackgroundLoad
 from ctir_tui.engine.pipeline import load as load_module
-from ctir_tui.engine.pipeline.load import LoadOptions
-from ctir_tui.engine.session import Session
-from ctir_tui.ui import app as app_module
+from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult
 from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig
 from ctir_tui.ui.widgets.event_list import EventList
@@ -47,15 +47,15 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Hand out every batch at once, and hold the load after the first rows are shown."""
     monkeypatch.setattr(load_module, "PARTIAL_EVERY", 0.0)
     monkeypatch.setattr(load_module, "BATCH_FILES", 1)
-    monkeypatch.setattr(app_module, "PARTIAL_INTERVAL", 0.0)
+    monkeypatch.setattr(background_module, "PARTIAL_INTERVAL", 0.0)
     gate = threading.Event()
-    shown = CtirApp.show_partial
+    handed = BackgroundLoad._partial
 
-    def show_then_wait(self: CtirApp, session: Session) -> None:
-        shown(self, session)
+    def hand_then_wait(self: BackgroundLoad, rows: LoadResult) -> None:
+        handed(self, rows)  # on the loading thread: the load waits here
         gate.wait(timeout=60)
 
-    monkeypatch.setattr(CtirApp, "show_partial", show_then_wait)
+    monkeypatch.setattr(BackgroundLoad, "_partial", hand_then_wait)
     yield gate
     gate.set()  # a failed test must not leave the load held
 
