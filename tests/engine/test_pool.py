@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ctir_tui.engine.pipeline import load as load_module
+from ctir_tui.engine.pipeline import pool as pool_module
 from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, Progress, load_paths
 from tests.factory import record, write_s3
 
@@ -57,3 +58,29 @@ def test_workers_killed_mid_load_lose_no_record(
     assert [f.status for f in result.report.files] == ["read"] * FILES
     per_file = dict(result.frame.group_by("event_name").len().iter_rows())
     assert per_file == {f"Call{f}": PER_FILE for f in range(FILES)}
+
+
+def _exit_at_once(*_args: object) -> None:  # pragma: no cover - runs in the child
+    os._exit(7)
+
+
+def test_workers_that_cannot_start_leave_the_parse_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker process that dies before it starts (an interpreter that cannot import ctir,
+    # a limit on processes) once made the pool start workers for ever. After a few, the
+    # batches are parsed here, and the load ends whole.
+    monkeypatch.setattr(load_module, "BATCH_FILES", 1)
+    monkeypatch.setattr(pool_module, "_serve", _exit_at_once)
+    _trail(tmp_path / "trail")
+    options = LoadOptions(use_cache=False, processes=True, workers=2)
+    results: list[LoadResult] = []
+    loading = threading.Thread(
+        target=lambda: results.append(load_paths([tmp_path / "trail"], options)), daemon=True
+    )
+    loading.start()
+    loading.join(timeout=120)
+    assert results, "the load never ended: workers were started for ever"
+    result = results[0]
+    assert result.frame.height == FILES * PER_FILE
+    assert [f.status for f in result.report.files] == ["read"] * FILES

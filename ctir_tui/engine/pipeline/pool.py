@@ -43,6 +43,9 @@ from ctir_tui.engine.schema import FILE_ID, SOURCE_FILE
 
 #: Seconds between checks that the workers (and, in a worker, the parent) are alive.
 POLL: Final = 0.2
+#: Workers that die before they say they started, none having started, after which the
+#: batches are parsed in this process (worker processes cannot start here).
+MAX_STILLBORN: Final = 3
 
 
 @dataclass(slots=True)
@@ -120,6 +123,10 @@ def _serve(conn: Connection, limits: Limits, parent: int) -> None:  # pragma: no
     worker and the parent waiting on that lock for ever.
     """
     gc.disable()  # records are acyclic; the collector would only cost time
+    try:
+        conn.send(("ready", None))  # started: a death from now on is not a failed start
+    except (OSError, EOFError):
+        return
     while True:
         try:
             ready = conn.poll(1.0)
@@ -184,6 +191,8 @@ class _Worker:
     proc: BaseProcess
     conn: Connection
     batch: Batch | None = None
+    #: Whether it said it started (one that dies before could not start here).
+    started: bool = False
 
 
 class ParsePool:
@@ -197,6 +206,8 @@ class ParsePool:
         #: Set while the first batch is parsed in this process (as the workers start).
         self._head: queue.Queue[BatchResult] | None = None
         self._head_used = False
+        #: Workers that died before they said they started.
+        self._stillborn = 0
         if processes:
             prepare_processes()
             self._ctx = mp.get_context("spawn")
@@ -291,20 +302,20 @@ class ParsePool:
 
     def results(self, timeout: float = POLL) -> Iterator[BatchResult]:
         """The results ready within ``timeout`` (none when nothing came)."""
-        if not self.processes:
-            try:
-                result = self._done.get(timeout=timeout)
-            except queue.Empty:
-                return
-            self._pending -= 1
-            yield result
-            return
         if self._head is not None:  # the first batch is parsed here, and comes back first
             try:
                 result = self._head.get(timeout=timeout)
             except queue.Empty:
                 return
             self._head = None
+            self._pending -= 1
+            yield result
+            return
+        if not self.processes:
+            try:
+                result = self._done.get(timeout=timeout)
+            except queue.Empty:
+                return
             self._pending -= 1
             yield result
             return
@@ -317,6 +328,9 @@ class ParsePool:
                 kind, payload = worker.conn.recv()
             except (OSError, EOFError):
                 continue  # it died: the reaping below takes care of its batch
+            if kind == "ready":
+                worker.started = True
+                continue
             worker.batch = None
             self._pending -= 1
             if kind == "done":
@@ -340,6 +354,11 @@ class ParsePool:
         for worker in list(self._procs):
             if worker.proc.is_alive():
                 continue
+            if not worker.started:
+                self._stillborn += 1
+            if self._stillborn >= MAX_STILLBORN and not any(w.started for w in self._procs):
+                self._fall_back()
+                return
             self._procs.remove(worker)
             worker.conn.close()
             self._spawn()
@@ -356,17 +375,42 @@ class ParsePool:
             else:
                 yield BatchResult(batch.batch_id, [], lost=True, sources=batch.sources)
 
+    def _fall_back(self) -> None:
+        """Workers die before parsing anything (they cannot start here): parse in threads.
+
+        Each batch not yet returned is parsed again in this process; the load goes on,
+        slower, instead of starting workers for ever.
+        """
+        todo = [w.batch for w in self._procs if w.batch is not None] + list(self._backlog)
+        self._backlog.clear()
+        self._stop_processes()
+        self.processes = False
+        self._local = queue.Queue()
+        self._done = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._thread, daemon=True, name="ctir-parse")
+            for _ in range(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+        for batch in todo:
+            self._local.put(batch)
+
+    def _stop_processes(self) -> None:
+        for worker in self._procs:
+            if worker.proc.is_alive():
+                worker.proc.terminate()
+        for worker in self._procs:
+            worker.proc.join(timeout=2)
+            if worker.proc.is_alive():
+                worker.proc.kill()
+            worker.conn.close()
+        self._procs = []
+
     def close(self) -> None:
         """Stop the workers (at once: nothing they hold is needed any more)."""
         if self.processes:
-            for worker in self._procs:
-                if worker.proc.is_alive():
-                    worker.proc.terminate()
-            for worker in self._procs:
-                worker.proc.join(timeout=2)
-                if worker.proc.is_alive():
-                    worker.proc.kill()
-                worker.conn.close()
+            self._stop_processes()
         else:
             for _ in self._threads:
                 self._local.put(None)
