@@ -21,6 +21,7 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.worker import get_current_worker
 
 from ctir_tui.engine.background import BackgroundLoad
 from ctir_tui.engine.pipeline.discover import MissingPathError
@@ -159,7 +160,11 @@ class CtirApp(App[int]):
         if not loader.started:
             loader.start()
         shown = 0.0  # when progress was last shown
+        worker = get_current_worker()
         while True:
+            if worker.is_cancelled:  # the app is closing: so is the load
+                self.cancel_load.set()
+                return
             news = loader.news(timeout=PROGRESS_INTERVAL)
             if news.partial is not None and not self.cancel_load.is_set():
                 self.show_partial(news.partial)
