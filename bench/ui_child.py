@@ -184,12 +184,7 @@ class Action:
 
 async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn: float) -> Any:
     """Run the app to its loaded view and through the interactions; return the figures."""
-    from ctir_tui.engine.background import BackgroundLoad
     from ctir_tui.engine.pipeline.load import LoadOptions
-
-    # As ``ctir PATH`` does: the load starts before the interface is imported.
-    options = LoadOptions(use_cache=True, cache_dir=cache)
-    loader = BackgroundLoad([str(logs)], options).start()
     from ctir_tui.engine.query.filters import Filters
     from ctir_tui.engine.query.language import make
     from ctir_tui.engine.tactics.matrix import matrix_counts
@@ -203,7 +198,7 @@ async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn
     out: dict[str, Any] = {"notes": []}
     notes: list[str] = out["notes"]
     epoch0, t0 = time.time(), time.perf_counter()
-    app = CtirApp(ExplorerConfig([str(logs)], load=options), loader)
+    app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=True, cache_dir=cache)))
     rec = Recorder(app)
     rec.install()
     async with app.run_test(size=SIZE) as pilot:
@@ -367,18 +362,13 @@ async def child_ui_async(logs: Path, cache: Path, repeat: int, pages: int, spawn
 async def child_cold_async(logs: Path, cache: Path, spawn: float) -> Any:
     """Launch the app on an empty cache: when the first rows read are on screen, how often
     the screen is refreshed with more while parsing, and when every event is."""
-    from ctir_tui.engine.background import BackgroundLoad
     from ctir_tui.engine.pipeline.load import LoadOptions
-
-    # As ``ctir PATH`` does: the load starts before the interface is imported.
-    options = LoadOptions(use_cache=True, cache_dir=cache)
-    loader = BackgroundLoad([str(logs)], options).start()
     from ctir_tui.ui.app import CtirApp
     from ctir_tui.ui.config import ExplorerConfig
     from ctir_tui.ui.screens.main import MainScreen
 
     epoch0, t0 = time.time(), time.perf_counter()
-    app = CtirApp(ExplorerConfig([str(logs)], load=options), loader)
+    app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=True, cache_dir=cache)))
     shown: list[tuple[float, int, bool]] = []  # (time, events on screen, complete)
     original = app._display
 

@@ -11,7 +11,6 @@ from ctir_tui import __version__, paths
 from ctir_tui.cli.common import err, load_options
 from ctir_tui.cli.crash import write_crash_report
 from ctir_tui.cli.options import filters_from_args
-from ctir_tui.engine.background import BackgroundLoad
 
 NO_PATH_HELP = """\
 ctir {version}: a terminal incident explorer for AWS CloudTrail.
@@ -63,10 +62,8 @@ def run(ns: argparse.Namespace) -> int:
             return 1
     filters = filters_from_args(ns, None)
     options = load_options(ns)
-    # The load starts before the interface is imported: reading the evidence overlaps the
-    # start of Textual (a few tenths of a second), and the explorer follows it.
-    loader = BackgroundLoad(list(ns.paths), options).start()
-    # Textual is imported only here: headless commands never pay for it.
+    # Textual is imported only here: headless commands never pay for it. (Starting the load
+    # before it did not open the explorer sooner: both are Python work under one lock.)
     from ctir_tui.ui.app import run_explorer
     from ctir_tui.ui.config import ExplorerConfig, load_settings
 
@@ -74,10 +71,7 @@ def run(ns: argparse.Namespace) -> int:
     if ns.theme:
         settings.theme = ns.theme
     config = ExplorerConfig(paths=list(ns.paths), filters=filters, load=options, settings=settings)
-    try:
-        outcome = run_explorer(config, loader)
-    finally:
-        loader.cancel.set()  # whatever happened, nothing keeps loading once the app is gone
+    outcome = run_explorer(config)
     if outcome.crash is not None:
         report = write_crash_report(outcome.crash)
         where = report or "(the crash report could not be written)"

@@ -1,9 +1,8 @@
 """A load that runs beside its caller: progress, the rows so far and the outcome, kept.
 
-The explorer starts one before it imports its UI, so that reading the evidence overlaps
-the start of the terminal interface (a few tenths of a second); the UI then follows it.
-Everything the load reports is kept here until it is read: the latest progress, the latest
-rows read so far (as a session, prepared on the loading thread), and how it ended.
+The explorer's worker follows one: everything the load reports is kept here until it is
+read (the latest progress, the latest rows read so far as a session prepared on the loading
+thread, and how it ended), so the loading thread never waits for the interface.
 """
 
 from __future__ import annotations

@@ -80,16 +80,15 @@ class CtirApp(App[int]):
     #: Messages stay until the next key (after MESSAGE_MIN_SECONDS), as lnav's do.
     NOTIFICATION_TIMEOUT: ClassVar[float] = MESSAGE_SECONDS
 
-    def __init__(self, config: ExplorerConfig, load: BackgroundLoad | None = None) -> None:
-        """``load``: the evidence's load, when it was started before the app (to overlap
-        the start of the interface); otherwise the app starts it once mounted."""
+    def __init__(self, config: ExplorerConfig) -> None:
         super().__init__()
         self._notified_at: float | None = None
         self.config = config
         #: The user's key remapping (binding id -> keys), as applied to the app.
         self.keymap: dict[str, str] = dict(config.settings.keymap)
         self.session: Session | None = None
-        self.loader = load or BackgroundLoad(config.paths, config.load)
+        #: The evidence's load (started once the app is mounted), which the app follows.
+        self.loader = BackgroundLoad(config.paths, config.load)
         self.cancel_load = self.loader.cancel
         #: Why the explorer could not open the evidence, if it could not.
         self.failure: str | None = None
@@ -156,9 +155,7 @@ class CtirApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=True, group="load", description="load")
     def _load(self) -> None:
         """Follow the load: its progress, the rows so far, and its end, as messages."""
-        loader = self.loader
-        if not loader.started:
-            loader.start()
+        loader = self.loader.start()
         shown = 0.0  # when progress was last shown
         worker = get_current_worker()
         while True:
@@ -241,12 +238,9 @@ class ExplorerOutcome:
     crash: str | None = None
 
 
-def run_explorer(config: ExplorerConfig, load: BackgroundLoad | None = None) -> ExplorerOutcome:
-    """Run the explorer until the user leaves; never print a traceback.
-
-    ``load`` is the evidence's load if it was started already (see :class:`CtirApp`).
-    """
-    app = CtirApp(config, load)
+def run_explorer(config: ExplorerConfig) -> ExplorerOutcome:
+    """Run the explorer until the user leaves; never print a traceback."""
+    app = CtirApp(config)
     code = app.run()
     crash = app.crash_text
     if crash is not None:

@@ -186,7 +186,7 @@ def test_the_explorer_opens_on_the_marked_events(
 
     started: list[ExplorerConfig] = []
 
-    def fake(config: ExplorerConfig, load: object = None) -> ui_app.ExplorerOutcome:
+    def fake(config: ExplorerConfig) -> ui_app.ExplorerOutcome:
         started.append(config)
         return ui_app.ExplorerOutcome(0)
 
