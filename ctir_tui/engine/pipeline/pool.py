@@ -214,16 +214,8 @@ class ParsePool:
             self._procs: list[_Worker] = []
             #: Batches waiting for a worker (each worker holds one at a time).
             self._backlog: deque[Batch] = deque()
-            previous = os.environ.get("POLARS_MAX_THREADS")
-            os.environ["POLARS_MAX_THREADS"] = "1"  # one core each: the workers are the threads
-            try:
-                for _ in range(self._workers):
-                    self._spawn()
-            finally:
-                if previous is None:
-                    os.environ.pop("POLARS_MAX_THREADS", None)
-                else:
-                    os.environ["POLARS_MAX_THREADS"] = previous
+            for _ in range(self._workers):
+                self._spawn()
         else:
             self._local: queue.Queue[Batch | None] = queue.Queue()
             self._done: queue.Queue[BatchResult] = queue.Queue()
@@ -239,7 +231,17 @@ class ParsePool:
         proc = self._ctx.Process(
             target=_serve, args=(theirs, self.limits, os.getpid()), daemon=True, name="ctir-parse"
         )
-        proc.start()
+        # One core each, the workers being the threads; a worker started again after one
+        # died gets it too.
+        previous = os.environ.get("POLARS_MAX_THREADS")
+        os.environ["POLARS_MAX_THREADS"] = "1"
+        try:
+            proc.start()
+        finally:
+            if previous is None:
+                os.environ.pop("POLARS_MAX_THREADS", None)
+            else:
+                os.environ["POLARS_MAX_THREADS"] = previous
         theirs.close()
         self._procs.append(_Worker(proc, ours))
 
