@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,19 @@ def _trail(root: Path) -> None:
     for f in range(FILES):
         records = [record(f * PER_FILE + i, eventName=f"Call{f}") for i in range(PER_FILE)]
         write_s3(root / f"f{f:02d}.json.gz", records)
+
+
+def _load_within(root: Path, why: str, **callbacks: Any) -> LoadResult:
+    """Load ``root`` with two worker processes, failing with ``why`` if it takes 120 s."""
+    options = LoadOptions(use_cache=False, processes=True, workers=2)
+    results: list[LoadResult] = []
+    loading = threading.Thread(
+        target=lambda: results.append(load_paths([root], options, **callbacks)), daemon=True
+    )
+    loading.start()
+    loading.join(timeout=120)
+    assert results, why
+    return results[0]
 
 
 def test_workers_killed_mid_load_lose_no_record(
@@ -42,16 +56,10 @@ def test_workers_killed_mid_load_lose_no_record(
                     os.kill(child.pid, signal.SIGKILL)
                     killed.append(child.pid)
 
-    options = LoadOptions(use_cache=False, processes=True, workers=2)
-    results: list[LoadResult] = []
-    loading = threading.Thread(
-        target=lambda: results.append(load_paths([tmp_path / "trail"], options, progress=progress)),
-        daemon=True,
+    # A kill once left every worker waiting on a lock for ever.
+    result = _load_within(
+        tmp_path / "trail", "the load hung after its workers were killed", progress=progress
     )
-    loading.start()
-    loading.join(timeout=120)  # a kill once left every worker waiting on a lock for ever
-    assert results, "the load hung after its workers were killed"
-    result = results[0]
     assert killed, "no worker was running to be killed"
     assert result.frame.height == FILES * PER_FILE
     assert result.report.reconciles
@@ -73,14 +81,6 @@ def test_workers_that_cannot_start_leave_the_parse_to_this_process(
     monkeypatch.setattr(load_module, "BATCH_FILES", 1)
     monkeypatch.setattr(pool_module, "_serve", _exit_at_once)
     _trail(tmp_path / "trail")
-    options = LoadOptions(use_cache=False, processes=True, workers=2)
-    results: list[LoadResult] = []
-    loading = threading.Thread(
-        target=lambda: results.append(load_paths([tmp_path / "trail"], options)), daemon=True
-    )
-    loading.start()
-    loading.join(timeout=120)
-    assert results, "the load never ended: workers were started for ever"
-    result = results[0]
+    result = _load_within(tmp_path / "trail", "the load never ended: workers were started for ever")
     assert result.frame.height == FILES * PER_FILE
     assert [f.status for f in result.report.files] == ["read"] * FILES

@@ -217,14 +217,18 @@ class ParsePool:
             for _ in range(self._workers):
                 self._spawn()
         else:
-            self._local: queue.Queue[Batch | None] = queue.Queue()
-            self._done: queue.Queue[BatchResult] = queue.Queue()
-            self._threads = [
-                threading.Thread(target=self._thread, daemon=True, name="ctir-parse")
-                for _ in range(self._workers)
-            ]
-            for thread in self._threads:
-                thread.start()
+            self._start_threads()
+
+    def _start_threads(self) -> None:
+        """Parse in threads of this process (a small load, or workers that cannot start)."""
+        self._local: queue.Queue[Batch | None] = queue.Queue()
+        self._done: queue.Queue[BatchResult] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._thread, daemon=True, name="ctir-parse")
+            for _ in range(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _spawn(self) -> None:
         ours, theirs = self._ctx.Pipe(duplex=True)
@@ -245,13 +249,16 @@ class ParsePool:
         theirs.close()
         self._procs.append(_Worker(proc, ours))
 
+    def _parse_here(self, batch: Batch) -> BatchResult:
+        """Parse a batch in this process; a bug costs the batch, never the load's wait."""
+        try:
+            return run_batch(batch, self.limits)
+        except BaseException as exc:
+            return self._failed(batch, f"internal error in the parser: {exc!r}")
+
     def _thread(self) -> None:
         while (batch := self._local.get()) is not None:
-            try:
-                result = run_batch(batch, self.limits)
-            except BaseException as exc:  # never leave the load waiting for this batch
-                result = self._failed(batch, f"internal error in the parser: {exc!r}")
-            self._done.put(result)
+            self._done.put(self._parse_here(batch))
 
     @property
     def pending(self) -> int:
@@ -269,9 +276,9 @@ class ParsePool:
         if self.processes and not self._head_used:
             self._head_used = True
             self._head = queue.Queue()
+            head = self._head
             threading.Thread(
-                target=self._head_start,
-                args=(batch, self._head),
+                target=lambda: head.put(self._parse_here(batch)),
                 daemon=True,
                 name="ctir-parse-first",
             ).start()
@@ -280,13 +287,6 @@ class ParsePool:
             self._dispatch()
         else:
             self._local.put(batch)
-
-    def _head_start(self, batch: Batch, done: queue.Queue[BatchResult]) -> None:
-        try:
-            result = run_batch(batch, self.limits)
-        except BaseException as exc:  # never leave the load waiting for this batch
-            result = self._failed(batch, f"internal error in the parser: {exc!r}")
-        done.put(result)
 
     def _dispatch(self) -> None:
         """Hand waiting batches to idle workers (one each: a worker reads it at once)."""
@@ -387,14 +387,7 @@ class ParsePool:
         self._backlog.clear()
         self._stop_processes()
         self.processes = False
-        self._local = queue.Queue()
-        self._done = queue.Queue()
-        self._threads = [
-            threading.Thread(target=self._thread, daemon=True, name="ctir-parse")
-            for _ in range(self._workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._start_threads()
         for batch in todo:
             self._local.put(batch)
 
