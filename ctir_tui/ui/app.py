@@ -182,7 +182,7 @@ class CtirApp(App[int]):
             return
 
     def show_partial(self, session: Session) -> None:
-        """Hand the rows read so far to the main screen (called from the loading thread)."""
+        """Hand the rows read so far to the main screen (called from the load's follower)."""
         self.post_message(self.LoadPartial(session))
 
     @on(LoadProgress)
