@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.pipeline.load import LoadOptions
@@ -84,13 +85,18 @@ def rules(tmp_path: Path) -> Path:
 # -- triage -------------------------------------------------------------------------------
 
 
+async def open_triage(pilot: Pilot[Any]) -> TriageScreen:
+    """Press T, as a responder does first, and return the triage pane once it is shown."""
+    await pilot.press("T")
+    await settle(pilot)
+    return pane(pilot, TriageScreen)
+
+
 async def test_triage_question_opens_on_its_events() -> None:
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("T")
-        await settle(pilot)
-        triage = pane(pilot, TriageScreen)
+        triage = await open_triage(pilot)
         expected = set(F.facts()["questions"]["console-no-mfa"]["event_ids"])
         await pilot.press("2")  # the registry's second question, on every incident
         line = drawn(triage.rows)[2]
@@ -109,9 +115,7 @@ async def test_triage_grouped_row_is_a_door() -> None:
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("T")
-        await settle(pilot)
-        triage = pane(pilot, TriageScreen)
+        triage = await open_triage(pilot)
         await pilot.press("6", "space")  # first-seen, and its rows
         # The leaked user first seen from the attacker's first IP: a row of its own, whose
         # door is that user's events from that IP.
@@ -128,9 +132,7 @@ async def test_triage_shows_a_rule_with_its_author_and_opens_its_hits(rules: Pat
     app = app_for(sigma_rules=[str(rules)])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("T")
-        await settle(pilot)
-        triage = pane(pilot, TriageScreen)
+        triage = await open_triage(pilot)
         await pilot.press("G", "space")  # the last entry: the Sigma hits
         stopped = F.count("by_event_name", "StopLogging")
         line = await cursor_to(pilot, triage.rows, "Test trail stopped")
@@ -148,9 +150,7 @@ async def test_opening_the_last_entry_scrolls_its_rows_into_view() -> None:
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("T")
-        await settle(pilot)
-        triage = pane(pilot, TriageScreen)
+        triage = await open_triage(pilot)
         await pilot.press("G", "space")  # the Sigma entry, with ctir's own rules
         await settle(pilot)
         lines = drawn(triage.rows)
