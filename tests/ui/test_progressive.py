@@ -132,3 +132,28 @@ async def test_a_folder_with_nothing_readable_says_so(tmp_path: Path) -> None:
         said = [n.message for n in app._notifications]
         assert any(m.startswith("nothing could be read: ") for m in said), said
         assert any("skipped (L says why)" in m for m in said), said
+
+
+async def test_the_sigma_rules_wait_for_every_event(tmp_path: Path, held: threading.Event) -> None:
+    # Over the rows read so far the rules would compete with the parse and the first view,
+    # and run again at every refresh: they run once, when the load is complete.
+    logs = tmp_path / "logs"
+    trail = "cloudtrail.amazonaws.com"
+    write_s3(logs / "a.json.gz", [record(1), record(2)])
+    write_s3(logs / "b.json.gz", [record(3, eventName="StopLogging", eventSource=trail)])
+    options = LoadOptions(use_cache=False, workers=1, processes=False)
+    app = CtirApp(ExplorerConfig([str(logs)], load=options))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: main(pilot).view is not None)
+        await pilot.press("R")
+        said = [n.message for n in app._notifications]
+        assert "the Sigma rules run once every event is read" in said
+        held.set()
+        await settle(pilot)
+        findings = main(pilot).findings
+        assert findings is not None
+        assert findings.sigma is not None
+        await pilot.press("R")  # the hits of the whole evidence: the StopLogging of file b
+        await settle(pilot)
+        assert status(pilot).startswith("1 of 3 events")
+        assert _names(pilot) == ["StopLogging"]

@@ -15,7 +15,6 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,6 +24,7 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.rule import SigmaRule
 
+from ctir_tui.engine.detections import shipped_rules
 from ctir_tui.engine.detections.attack import resolve as resolve_tags
 from ctir_tui.engine.detections.correlations import compile_correlation
 from ctir_tui.engine.detections.fields import Unsupported
@@ -38,12 +38,6 @@ MAX_DOCUMENTS: Final = 500
 #: Most rule files read from the paths given.
 MAX_FILES: Final = 50_000
 SUFFIXES: Final = (".yml", ".yaml")
-_PKG: Final = "ctir_tui.engine.detections"
-
-
-def shipped_rules() -> Path:
-    """The folder of rules ctir ships (written for ctir, MIT-licensed like it)."""
-    return Path(str(resources.files(_PKG).joinpath("rules")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from ctir_tui.engine import schema as c
-from ctir_tui.engine.detections import SigmaResult, evaluate, load_rules, shipped_rules
+from ctir_tui.engine.detections import SigmaResult, shipped_rules
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.event_sets import EventSetClause
 from ctir_tui.engine.query.field_clauses import field_clause
@@ -121,7 +121,11 @@ class InvestigateActions(CaseKeys):
             return
         self.findings = Findings(value, rules=self._rule_paths())
         self.open_case(value)
-        self._evaluate_sigma(value, self.findings.rules)
+        # The rules run once, over every event: over the rows of a load still running they
+        # would compete with the parse and the first view for this process (and run again
+        # at every refresh).
+        if value.complete:
+            self._evaluate_sigma(value, self.findings.rules)
 
     def _rule_paths(self) -> list[Path]:
         config = getattr(self.app, "config", None)
@@ -160,6 +164,9 @@ class InvestigateActions(CaseKeys):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sigma", description="sigma")
     def _evaluate_sigma(self, session: Session, rules: list[Path]) -> None:
+        # pySigma is imported here, on this thread, not as the explorer starts.
+        from ctir_tui.engine.detections import evaluate, load_rules
+
         try:
             result = evaluate(session, load_rules(rules))
             index = hit_index(result)
@@ -234,6 +241,9 @@ class InvestigateActions(CaseKeys):
         to the hits, as a chip of its own beside the event name's.
         """
         findings = self.findings
+        if findings is not None and not findings.session.complete:
+            self.notify("the Sigma rules run once every event is read", markup=False)
+            return
         if findings is None or not findings.sigma_done:
             self.notify("the Sigma rules are still running", markup=False)
             return

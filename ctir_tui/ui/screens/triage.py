@@ -237,6 +237,8 @@ class TriageScreen(PaneScreen):
         f = self.findings
         if f.sigma_error is not None:
             return f"the rules could not run: {inert(f.sigma_error, limit=200)}"
+        if f.sigma is None and not f.session.complete:
+            return "the rules run once every event is read…"
         if f.sigma is None:
             return f"rules running over all {f.session.frame.height:,} events…"
         return "computing…"
