@@ -84,3 +84,24 @@ def test_workers_that_cannot_start_leave_the_parse_to_this_process(
     result = _load_within(tmp_path / "trail", "the load never ended: workers were started for ever")
     assert result.frame.height == FILES * PER_FILE
     assert [f.status for f in result.report.files] == ["read"] * FILES
+
+
+def test_workers_parse_at_a_lower_priority_than_ctir(tmp_path: Path) -> None:
+    # While they parse on every core, the explorer's interface is scheduled first.
+    _trail(tmp_path / "trail")
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    seen: dict[int, int] = {}
+
+    def progress(p: Progress) -> None:
+        for child in mp.active_children():
+            if child.name == "ctir-parse" and child.pid is not None:
+                try:
+                    seen[child.pid] = os.getpriority(os.PRIO_PROCESS, child.pid)
+                except OSError:  # already gone
+                    continue
+
+    result = _load_within(tmp_path / "trail", "the load did not finish", progress=progress)
+    assert result.frame.height == FILES * PER_FILE
+    # A worker seen while it was still starting may not have lowered its priority yet; one
+    # seen after it handed back a batch has.
+    assert any(nice >= min(own + 10, 19) for nice in seen.values()), (own, seen)

@@ -13,6 +13,7 @@ goes away.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import multiprocessing as mp
@@ -46,6 +47,12 @@ POLL: Final = 0.2
 #: Workers that die before they say they started, none having started, after which the
 #: batches are parsed in this process (worker processes cannot start here).
 MAX_STILLBORN: Final = 3
+#: How much lower the workers' scheduling priority is than ctir's own (``nice``): while they
+#: parse on every core, the explorer's interface (and the responder's shell beside it) stays
+#: first in line; on an idle machine they still get every cycle. Measured on a cold
+#: trail-1m in the explorer (4 interleaved runs each): first rows 1.37 s median vs 1.42 s,
+#: every event 13.3 s vs 13.7 s.
+WORKER_NICENESS: Final = 10
 
 
 @dataclass(slots=True)
@@ -123,6 +130,8 @@ def _serve(conn: Connection, limits: Limits, parent: int) -> None:  # pragma: no
     worker and the parent waiting on that lock for ever.
     """
     gc.disable()  # records are acyclic; the collector would only cost time
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     try:
         conn.send(("ready", None))  # started: a death from now on is not a failed start
     except (OSError, EOFError):
