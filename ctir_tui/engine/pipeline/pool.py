@@ -130,8 +130,6 @@ def _serve(conn: Connection, limits: Limits, parent: int) -> None:  # pragma: no
     worker and the parent waiting on that lock for ever.
     """
     gc.disable()  # records are acyclic; the collector would only cost time
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
     try:
         conn.send(("ready", None))  # started: a death from now on is not a failed start
     except (OSError, EOFError):
@@ -256,6 +254,12 @@ class ParsePool:
             else:
                 os.environ["POLARS_MAX_THREADS"] = previous
         theirs.close()
+        # From the parent, at once: a worker's start (a new interpreter importing Polars) is
+        # the heaviest part of the first second, when the first rows are being shown.
+        if proc.pid is not None:
+            with contextlib.suppress(OSError):
+                own = os.getpriority(os.PRIO_PROCESS, 0)
+                os.setpriority(os.PRIO_PROCESS, proc.pid, min(own + WORKER_NICENESS, 19))
         self._procs.append(_Worker(proc, ours))
 
     def _parse_here(self, batch: Batch) -> BatchResult:
