@@ -218,7 +218,10 @@ class MainScreen(InvestigateActions):
                 self.notify(inert(str(exc)), severity="error", markup=False)
                 first = Filters()
             self.history.reset(first)
-            self.query_one(EventList).focus()
+            # The list takes the focus once its first view is on screen: the footer's keys
+            # are rebuilt on a change of focus (a tenth of a second of this thread), which
+            # would delay the first rows.
+            self._focus_list_with_view = True
         self._loading = "" if session.complete else self._loading_text(self._progress)
         if session.complete and not session.frame.height:
             report = session.report
