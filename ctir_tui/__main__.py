@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ctir_tui.cli import main
+from ctir_tui.cli import run
 
-raise SystemExit(main())
+run()

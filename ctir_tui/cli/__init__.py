@@ -9,6 +9,7 @@ where (never a traceback); 130 cancelled; 129 and 143 a hang-up (SIGHUP) or SIGT
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import importlib
 import os
@@ -17,7 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Final
+from typing import Final, NoReturn
 
 from ctir_tui import __version__
 from ctir_tui.cli import explore
@@ -84,8 +85,30 @@ def _hang_up(signum: int, _frame: object) -> None:
     raise HangUp(signum)
 
 
+def run() -> NoReturn:
+    """The ``ctir`` program (and ``python -m ctir_tui``): :func:`main`, then a quick exit.
+
+    Once the answer is printed, tearing the interpreter down (freeing every object of a
+    million rows, then every module) took 0.10-0.15 s of a 1.1 s warm ``summary``. What must
+    happen on the way out still does: the exit handlers run (scratch folders removed, worker
+    processes stopped), then standard output and error are flushed. A thread that is not a
+    daemon, still running, gets the usual exit, which waits for it.
+    """
+    code = main()
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader gone (| head), or a stream closed
+            continue
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ctir`` command."""
+    """Entry point of the ``ctir`` command (returns its exit code; see :func:`run`)."""
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     # Unwind instead of dying where we stand: worker processes are stopped and scratch

@@ -255,6 +255,31 @@ def test_python_dash_m_and_console_script_agree(logs: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_the_quick_exit_still_cleans_up_and_flushes(logs: Path, tmp_path: Path) -> None:
+    # The program leaves without tearing the interpreter down (a tenth of a second on a
+    # large trail), but its exit handlers still run: the scratch folder of a load that
+    # writes no cache is gone, and every line written is there, to the last.
+    cache = tmp_path / "xdg-cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "ctir_tui", "export", str(logs), "--format", "jsonl", "--no-cache"],
+        capture_output=True,
+        check=False,
+        # Buffered as a user's pipe is (PYTHONUNBUFFERED would hide a missing flush).
+        env={
+            **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+            "NO_COLOR": "1",
+            "XDG_CACHE_HOME": str(cache),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 6
+    assert orjson.loads(lines[-1])["errorCode"] == "AccessDenied"
+    scratch = cache / "ctir" / "scratch"
+    assert scratch.is_dir()  # the load used one...
+    assert not any(scratch.iterdir())  # ...and it was removed on the way out
+
+
 def test_every_command_module_is_named_as_it_is_run() -> None:
     from ctir_tui.cli import COMMAND_MODULES, command_module
 
