@@ -60,6 +60,21 @@ def test_search_prompt_with_typed_text(snap_compare: Any, size: tuple[int, int])
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_search_on_its_second_match(snap_compare: Any, size: tuple[int, int]) -> None:
+    # The status line says which match the cursor is on, right after the counts.
+    async def searched(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "185.220.101.47")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=searched)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_pivot_on_the_attacker_ip(snap_compare: Any, size: tuple[int, int]) -> None:
     async def pivoted(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -31,6 +31,8 @@ class FindingScreen(Screen[None]):
     view: pl.DataFrame | None = None
     #: Bumped on every new view: answers about an older one are dropped.
     generation = 0
+    #: Which found row the cursor is on, for the status line (the main screen shows it).
+    _found_note = ""
 
     @dataclass
     class RowsFound(Message):
@@ -104,6 +106,17 @@ class FindingScreen(Screen[None]):
         else:
             note = inert(f"no match for {request.text!r}", limit=100)
             self.notify(note, severity="warning", markup=False)
+
+    @on(EventList.FindMoved)
+    def _find_moved(self, message: EventList.FindMoved) -> None:
+        which = f"{message.number:,} of {message.count:,}"
+        self._found_note = (
+            f"match {which}: {message.text}" if message.what == SEARCH else f"mark {which}"
+        )
+        self._update_status()
+
+    def _update_status(self, extra: str = "") -> None:
+        raise NotImplementedError
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="find", description="find")
     def _find_time(self, view: pl.DataFrame, generation: int, when: datetime) -> None:

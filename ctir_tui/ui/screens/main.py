@@ -302,6 +302,7 @@ class MainScreen(InvestigateActions):
             return
         self.view = message.frame
         self._account = message.account
+        self._found_note = ""  # the rows found were of the view before
         events = self.query_one(EventList)
         events.set_frame(message.frame, keep=message.keep, widths=message.widths)
         self.query_one(TacticMatrix).set_matrix(message.matrix)
@@ -322,6 +323,7 @@ class MainScreen(InvestigateActions):
             self.filters.labels(),
             self.session.report.problems,
             extra=" ".join(part for part in (self._loading, extra) if part),
+            found=self._found_note,
         )
 
     def set_filters(self, filters: Filters, *, record: bool = True) -> None:

@@ -166,6 +166,16 @@ class EventList(ScrollView, can_focus=True):
         forward: bool
 
     @dataclass
+    class FindMoved(_ListMessage):
+        """The cursor went to found row ``number`` (1-based, in the list's order) of
+        ``count``: of a search for ``text`` (``what`` :data:`SEARCH`), or of the marks."""
+
+        what: str
+        text: str
+        number: int
+        count: int
+
+    @dataclass
     class MarkToggled(_ListMessage):
         """``m`` marked (or unmarked) the event ``key``: the screen keeps it in the case."""
 
@@ -424,7 +434,7 @@ class EventList(ScrollView, can_focus=True):
     def _find(self, what: str, text: str, marks: frozenset[str], forward: bool) -> None:
         key = (self._generation, what, text)
         if self._found is not None and self._found[0] == key:
-            self._move_to_next(self._found[1], forward)
+            self._move_to_next(what, text, self._found[1], forward)
             return
         self.post_message(self.FindRequested(self, what, text, marks, forward))
 
@@ -435,7 +445,7 @@ class EventList(ScrollView, can_focus=True):
             Whether any row was found.
         """
         self._found = ((self._generation, what, text), rows)
-        return self._move_to_next(rows, forward)
+        return self._move_to_next(what, text, rows, forward)
 
     def move_to(self, index: int) -> None:
         """Put the cursor on frame row ``index``."""
@@ -467,13 +477,18 @@ class EventList(ScrollView, can_focus=True):
         marks = frozenset(self._marks)
         self._find(MARKS, "\0".join(sorted(marks)), marks, True)
 
-    def _move_to_next(self, rows: pl.Series, forward: bool) -> bool:
-        """Move to the first of ``rows`` (sorted frame indices) after the cursor, wrapping."""
+    def _move_to_next(self, what: str, text: str, rows: pl.Series, forward: bool) -> bool:
+        """Move to the first of ``rows`` (sorted frame indices) after the cursor, wrapping;
+        say which of them it is (:class:`FindMoved`)."""
         current = self.frame_index(self.cursor_row)
         target = next_row(rows, current, higher=forward != self._descending)
         if target is None or not self._frame.height:
             return False
         self.cursor_row = self.frame_index(target)
+        count = rows.len()
+        before = int(rows.search_sorted(target, side="left"))  # found rows above it
+        number = count - before if self._descending else before + 1
+        self.post_message(self.FindMoved(self, what, text, number, count))
         return True
 
     # -- rendering --------------------------------------------------------------------

@@ -40,10 +40,17 @@ class StatusLine(Static):
         problems: int,
         *,
         extra: str = "",
+        found: str = "",
     ) -> None:
-        """Update the line (every part from logs goes through :func:`inert`)."""
+        """Update the line (every part from logs goes through :func:`inert`).
+
+        ``found`` (which match of a search the cursor is on) comes right after the counts,
+        where a narrow terminal still shows it.
+        """
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{shown:,} of {total:,} events", style="bold")
+        if found:
+            text.append(f"  {inert(found, limit=60)}", style="bold")
         if labels:
             text.append("  ")
             text.append(" ".join(f"[{inert(label, limit=40)}]" for label in labels))
