@@ -9,11 +9,12 @@ that the explorer fills before the load ends.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -276,6 +277,31 @@ def load_paths(
         LoadCancelled: ``cancel`` was set.
     """
     options = options or LoadOptions()
+    # Every step allocates an object or more per input file or record (100,000 files: the
+    # manifest's entries alone took 2.0 s with the collector on, 0.9 s off), none cyclic.
+    with _collector_paused():
+        return _load(paths, options, progress, cancel, partial)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (as it was before, after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(
+    paths: Sequence[Path | str],
+    options: LoadOptions,
+    progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    partial: Callable[[LoadResult], None] | None,
+) -> LoadResult:
     started = time.perf_counter()
     found, passed = discover(paths, follow_links=options.follow_links)
     load = _Load(options, started)
@@ -299,16 +325,11 @@ def load_paths(
     tell(len(load.sources))
     folder = cache.new_generation(entry) if options.use_cache else scratch_dir()
     if todo:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # the parsers allocate millions of short-lived objects, none cyclic
         try:
             _parse(load, todo, folder, cancel, tell, partial)
         except BaseException:
             cache.discard(folder) if options.use_cache else None
             raise
-        finally:
-            if gc_was_enabled:
-                gc.enable()
     report = _report(
         load,
         [FileReport(p.path, "failed" if p.failed else "skipped", reason=p.reason) for p in passed],
