@@ -6,7 +6,9 @@ thrown away and rebuilt, with a warning; the load itself must always be whole an
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 from pathlib import Path
 
 import polars as pl
@@ -135,3 +137,30 @@ def test_a_full_disk_keeps_the_load_and_says_the_cache_was_not_written(
     assert any("No space left on device" in w for w in result.warnings), result.warnings
     monkeypatch.undo()
     assert names(load(logs, cache)) == WRITTEN
+
+
+def test_names_whose_bytes_are_not_utf8_are_cached_and_read_back(tmp_path: Path) -> None:
+    # A tar member and a file named with bytes that are not UTF-8 (Python holds them as
+    # surrogates): writing the cache's manifest once failed on them, and every load of
+    # such evidence ended as an internal error.
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "plain.json", [record(1)], gz=False)
+    body = (logs / "plain.json").read_bytes()
+    odd_file = os.fsencode(logs) + b"/odd-\xff.json"
+    with open(odd_file, "wb") as out:
+        out.write(body.replace(b"evt-00000001", b"evt-00000002"))
+    member = tarfile.TarInfo("inner-\udcfe.json")  # the tar holds the byte 0xfe
+    data = body.replace(b"evt-00000001", b"evt-00000003")
+    member.size = len(data)
+    with tarfile.open(logs / "bundle.tar", "w", format=tarfile.GNU_FORMAT) as tar:
+        tar.addfile(member, io.BytesIO(data))
+    first = load(logs, cache)
+    assert first.warnings == []
+    ids = sorted(first.frame.get_column("event_id").to_list())
+    assert ids == ["evt-00000001", "evt-00000002", "evt-00000003"]
+    again = load(logs, cache)
+    assert again.report.from_cache == 3  # every input, the odd names too
+    assert sorted(again.frame.get_column("event_id").to_list()) == ids
+    members = {s.member for s in again.sources}
+    assert ("inner-\udcfe.json",) in members
+    assert os.fsencode(logs) + b"/odd-\xff.json" in {os.fsencode(s.path) for s in again.sources}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -35,7 +36,7 @@ from ctir_tui.engine.pipeline.texts import TextPart
 from ctir_tui.engine.schema import EVENT_SCHEMA, FILE_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT: Final = 6
+CACHE_FORMAT: Final = 7
 _FINGERPRINT: Final = (
     f"{CACHE_FORMAT}:{__version__}:{pl.__version__}:"
     + hashlib.sha256(
@@ -72,12 +73,55 @@ class Generation:
     texts: list[TextPart]
 
 
-def _path_text(path: str) -> str:
-    return base64.b64encode(os.fsencode(path)).decode()
+#: The texts of a manifest entry that can hold any bytes of a name (a path, a member of an
+#: archive, the reasons quoting them), and of its report.
+_REPORT_TEXTS: Final = ("path", "shape", "reason", "salvage", "note")
 
 
-def _path_of(text: str) -> str:
-    return os.fsdecode(base64.b64decode(text))
+def _escaped(text: str) -> str | dict[str, str]:
+    """A text as JSON can hold it: itself, or (a name's bytes that are not UTF-8, decoded
+    with surrogates) its bytes in base64."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return {"b64": base64.b64encode(text.encode("utf-8", "surrogateescape")).decode()}
+    return text
+
+
+def _unescaped(value: Any) -> str:
+    if isinstance(value, dict):
+        return base64.b64decode(value["b64"], validate=True).decode("utf-8", "surrogateescape")
+    if not isinstance(value, str):
+        raise TypeError(f"a text was expected, not {type(value).__name__}")
+    return value
+
+
+def _escape_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    fields = dataclasses.asdict(entry["report"])
+    return {
+        **entry,
+        "path": _escaped(entry["path"]),
+        "member": [_escaped(m) for m in entry["member"]],
+        "report": {
+            k: _escaped(v) if k in _REPORT_TEXTS and isinstance(v, str) else v
+            for k, v in fields.items()
+        },
+        "rejected": [(i, _escaped(r)) for i, r in entry["rejected"]],
+    }
+
+
+def _unescape_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    report = entry["report"]
+    return {
+        **entry,
+        "path": _unescaped(entry["path"]),
+        "member": [_unescaped(m) for m in entry["member"]],
+        "report": {
+            k: _unescaped(v) if k in _REPORT_TEXTS and v is not None else v
+            for k, v in report.items()
+        },
+        "rejected": [(i, _unescaped(r)) for i, r in entry["rejected"]],
+    }
 
 
 def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
@@ -97,8 +141,11 @@ def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
         if data.get("fingerprint") != _FINGERPRINT:
             return None, None  # another version's cache: silently rebuilt
         files: dict[tuple[str, tuple[str, ...]], CachedFile] = {}
+        escaped = data.get("escaped") is True
         for item in data["files"]:
-            source = SourceFile(_path_of(item["path"]), tuple(item["member"]), *item["identity"])
+            if escaped:
+                item = _unescape_entry(item)
+            source = SourceFile(item["path"], tuple(item["member"]), *item["identity"])
             cached = CachedFile(
                 source,
                 int(item["file_id"]),
@@ -164,26 +211,33 @@ def commit(
         tmp = folder / "frame.parquet.tmp"
         frame.write_parquet(tmp, compression="lz4", statistics=False)
         os.replace(tmp, folder / "frame.parquet")
-        manifest = {
+        entries: list[dict[str, Any]] = [
+            {
+                "path": f.source.path,
+                "member": list(f.source.member),
+                "identity": list(f.source.identity),
+                "file_id": f.file_id,
+                "report": f.report,  # orjson writes a dataclass itself, ten times faster
+                "rejected": f.rejected,
+                "rows": f.rows,
+            }
+            for f in files
+        ]
+        manifest: dict[str, Any] = {
             "fingerprint": _FINGERPRINT,
-            "files": [
-                {
-                    "path": _path_text(f.source.path),
-                    "member": list(f.source.member),
-                    "identity": list(f.source.identity),
-                    "file_id": f.file_id,
-                    "report": f.report,  # orjson writes a dataclass itself, ten times faster
-                    "rejected": f.rejected,
-                    "rows": f.rows,
-                }
-                for f in files
-            ],
+            "files": entries,
             "texts": [
                 {"file": str(part.path.relative_to(folder)), "ids": list(part.ids)}
                 for part in texts
             ],
         }
-        (folder / "manifest.json").write_bytes(orjson.dumps(manifest))
+        try:
+            written = orjson.dumps(manifest)
+        except TypeError:  # a name whose bytes are not UTF-8 (a hostile file or member)
+            manifest["escaped"] = True
+            manifest["files"] = [_escape_entry(entry) for entry in entries]
+            written = orjson.dumps(manifest)
+        (folder / "manifest.json").write_bytes(written)
         pointer = entry / f"{_CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
         pointer.write_text(folder.name, encoding="utf-8")
         os.replace(pointer, entry / _CURRENT)
