@@ -376,6 +376,31 @@ async def test_the_columns_chooser_hides_a_column_and_remembers_it() -> None:
         assert "Principal" not in _header(pilot)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_columns_chooser_says_shown_only_of_columns_on_screen(
+    size: tuple[int, int],
+) -> None:
+    # Every default column is chosen; at 80 columns most do not fit, and the sample holds
+    # one account (named on the status line, so its column tells nothing apart).
+    async with app_for().run_test(size=size) as pilot:
+        await settle(pilot)
+        header = _header(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        choices = pilot.app.screen.query_one(SelectionList)
+        said = {}
+        for index in range(choices.option_count):
+            prompt = str(choices.get_option_at_index(index).prompt)
+            title, state = prompt[:11].strip(), prompt[12:19].strip()
+            said[title] = state
+        for title in ("Time (UTC)", "Principal", "Event", "Source IP", "Region", "User agent"):
+            assert (said[title] == "shown") == (title in header), (title, said[title], header)
+        assert said["Account"] == "no data"
+        if size == (80, 24):
+            assert said["Region"] == "no room"
+            assert said["User agent"] == "no room"
+
+
 # --- matrix -----------------------------------------------------------------------------
 
 

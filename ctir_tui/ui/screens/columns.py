@@ -6,6 +6,7 @@ A column that is chosen but does not fit the width is left out until there is ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -16,12 +17,24 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ctir_tui.ui.widgets._list_format import COLUMNS
+from ctir_tui.ui.widgets._list_format import COLUMNS, Column
+
+#: Which of a choice of columns the list shows, and which it leaves out as telling nothing
+#: apart in its view (see :meth:`EventList.fitting`).
+Fitting = Callable[[tuple[str, ...]], tuple[frozenset[str], frozenset[str]]]
 
 
-def _prompt(title: str, description: str, shown: bool) -> str:
-    # Said in words too: the toggle's colour alone is lost with NO_COLOR.
-    return f"{title:<11} {'shown ' if shown else 'hidden'} {description}"
+def _prompt(column: Column, chosen: tuple[str, ...], fitting: Fitting) -> str:
+    # Said in words too: the toggle's colour alone is lost with NO_COLOR. A column chosen
+    # that the list leaves out is not said to be shown.
+    shown, empty = fitting(chosen)
+    if column.key not in chosen:
+        state = "hidden"
+    elif column.key in shown:
+        state = "shown"
+    else:
+        state = "no data" if column.key in empty else "no room"
+    return f"{column.title:<11} {state:<7} {column.description}"
 
 
 class ColumnsScreen(ModalScreen[tuple[str, ...]]):
@@ -41,10 +54,12 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
     ColumnsScreen #columns-hint { color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, shown: tuple[str, ...]) -> None:
-        """Create the chooser with ``shown`` ticked."""
+    def __init__(self, shown: tuple[str, ...], fitting: Fitting) -> None:
+        """Create the chooser with ``shown`` ticked; ``fitting`` says which of a choice of
+        columns the list's width has room for."""
         super().__init__()
         self.shown = shown
+        self.fitting = fitting
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -52,7 +67,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
             yield SelectionList[str](
                 *(
                     Selection(
-                        _prompt(c.title, c.description, c.key in self.shown),
+                        _prompt(c, self.shown, self.fitting),
                         c.key,
                         c.key in self.shown,
                     )
@@ -60,7 +75,11 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
                 ),
                 id="columns-list",
             )
-            yield Static("space shows/hides · esc closes (kept in config)", id="columns-hint")
+            yield Static(
+                "space shows/hides · no room: left out at this width · no data: "
+                "nothing to tell apart in this view · esc closes (kept in config)",
+                id="columns-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
@@ -71,8 +90,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
         chosen = set(choices.selected)
         self.shown = tuple(c.key for c in COLUMNS if c.key in chosen)
         for index, column in enumerate(COLUMNS):
-            prompt = _prompt(column.title, column.description, column.key in chosen)
-            choices.replace_option_prompt_at_index(index, prompt)
+            choices.replace_option_prompt_at_index(index, _prompt(column, self.shown, self.fitting))
 
     def action_close(self) -> None:
         """Close, handing back the columns chosen."""

@@ -573,7 +573,8 @@ class MainScreen(InvestigateActions):
         """Choose the list's columns (remembered in the config directory)."""
         from ctir_tui.ui.screens.columns import ColumnsScreen
 
-        self.app.push_screen(ColumnsScreen(self.columns), self._columns_chosen)
+        fitting = self.query_one(EventList).fitting
+        self.app.push_screen(ColumnsScreen(self.columns, fitting), self._columns_chosen)
 
     def _columns_chosen(self, columns: tuple[str, ...] | None) -> None:
         if columns is None or columns == self.columns:

@@ -258,6 +258,14 @@ class EventList(ScrollView, can_focus=True):
         """The columns that fit the list's width now, with their widths."""
         return layout(self.scrollable_content_region.width, self._columns, self._natural)
 
+    def fitting(self, columns: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+        """Of ``columns``: the keys the list would show at its width over its view, and
+        those it leaves out as they tell nothing apart there (no value; one account)."""
+        width = self.scrollable_content_region.width
+        shown = frozenset(c.key for c, _ in layout(width, columns, self._natural))
+        empty = frozenset(key for key, natural in self._natural if natural == 0)
+        return shown, empty
+
     def set_frame(
         self, frame: pl.DataFrame, *, keep: int | None = None, widths: Widths | None = None
     ) -> None:
