@@ -86,6 +86,8 @@ class InvestigateActions(CaseKeys):
     #: What the investigation's screens have found (set when the load finishes).
     findings: Findings | None = None
     _session: Session | None = None
+    #: A complete session whose Sigma rules are to run once its first view is on screen.
+    _sigma_due: Session | None = None
     _plain_matrix: Matrix | None = None
     #: The Sigma hits of the matrix shown, by event name.
     _cell_hits: dict[str, CellHits] | None = None
@@ -121,11 +123,10 @@ class InvestigateActions(CaseKeys):
             return
         self.findings = Findings(value, rules=self._rule_paths())
         self.open_case(value)
-        # The rules run once, over every event: over the rows of a load still running they
-        # would compete with the parse and the first view for this process (and run again
-        # at every refresh).
-        if value.complete:
-            self._evaluate_sigma(value, self.findings.rules)
+        # The rules run once, over every event, after the first view of it is on screen:
+        # over the rows of a load still running they would compete with the parse for this
+        # process (and run again at every refresh), and beside the first view, with it.
+        self._sigma_due = value if value.complete else None
 
     def _rule_paths(self) -> list[Path]:
         config = getattr(self.app, "config", None)
@@ -141,6 +142,10 @@ class InvestigateActions(CaseKeys):
         self._plain_matrix = message.matrix
         self._cell_hits = None
         findings = self.findings
+        due = self._sigma_due
+        if due is not None and findings is not None and findings.session is due:
+            self._sigma_due = None
+            self.call_after_refresh(self._evaluate_sigma, due, findings.rules)
         if findings is not None and findings.sigma is not None:
             index = findings.sigma_index
             if index is not None and index.height:
