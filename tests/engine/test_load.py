@@ -373,3 +373,26 @@ def test_the_rows_read_so_far_are_handed_out_while_the_load_runs(
     assert original["eventID"] == ids[0]
     assert [s.frame.height for s in seen] == sorted(s.frame.height for s in seen)
     assert seen[-1].frame.height < 6 == final.frame.height
+
+
+def test_a_session_read_back_from_the_cache_is_one_chunk_per_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cached frame comes back in one chunk per row group; with no re-delivery to drop,
+    # the tactic lists (one chunk) were added beside them and every filter of the explorer
+    # then copied the columns to line them up (twice the time on 1M rows).
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    for f in range(3):
+        write_s3(logs / f"f{f}.json", [record(f * 10 + i) for i in range(10)], gz=False)
+    written = pl.DataFrame.write_parquet
+
+    def in_small_groups(self: pl.DataFrame, *args: Any, **kwargs: Any) -> None:
+        written(self, *args, **{**kwargs, "row_group_size": 4})
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", in_small_groups)
+    options = LoadOptions(cache_dir=cache, workers=1, processes=False)
+    Session.open([logs], options)
+    warm = Session.open([logs], options)
+    assert warm.report.from_cache == 3
+    assert warm.frame.height == 30
+    assert set(warm.frame.n_chunks("all")) == {1}

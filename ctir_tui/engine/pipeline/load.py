@@ -361,6 +361,12 @@ def _load(
     elif options.use_cache:
         cache.discard(folder)
     frame = drop_duplicates(frame, report, load.texts)
+    # One chunk: a frame read back from the cache has one per row group, and the columns
+    # added later (the tactic lists, a copy's hash) would not line up with them; Polars then
+    # copies every column at a later step (or, once the frame is explored, at each filter:
+    # twice the time), and sorts and group-bys over several chunks take twice as long. A
+    # frame of one chunk (every cold load's) is left as it is.
+    frame = frame.rechunk()
     report.seconds = time.perf_counter() - started
     return LoadResult(frame, report, load.sources, load.texts, load.warnings)
 
