@@ -28,9 +28,10 @@ def width() -> int:
     return max(20, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
-def when(value: datetime | None) -> str:
-    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none."""
-    return format_time(value) if isinstance(value, datetime) else "-"
+def when(value: datetime | None, *, seconds: bool = False) -> str:
+    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none; with
+    ``seconds``, seconds even when they are 0 (event times in a column line up)."""
+    return format_time(value, seconds=seconds) if isinstance(value, datetime) else "-"
 
 
 def cell(value: Any, limit: int = 300) -> str:

@@ -54,8 +54,8 @@ def run(ns: argparse.Namespace) -> int:
         [
             f"{r.count:,}",
             f"{100 * float(str(r.fields['share'] or 0)):.1f}%",
-            when(r.first),
-            when(r.last),
+            when(r.first, seconds=True),
+            when(r.last, seconds=True),
             cell(r.fields["value"]),
         ]
         for r in result.rows

@@ -125,7 +125,7 @@ def render_answer(a: Answer, rows: int, cols: int) -> list[str]:
         fields = ", ".join(
             f"{k}={cell(v, 120)}" for k, v in r.fields.items() if v not in (None, "")
         )
-        span = when(r.first) if r.first == r.last else f"{when(r.first)}..{when(r.last)}"
+        span = _span(r)
         out.append(line(f"{'':11}{r.count:>7,}  {span}  {fields}", cols))
     if len(a.rows) > rows:
         more = plural(len(a.rows) - rows, "more row", "more rows")
@@ -136,10 +136,16 @@ def render_answer(a: Answer, rows: int, cols: int) -> list[str]:
     return out
 
 
+def _span(r: Row) -> str:
+    """When a row's events happened, to the second (the rows' times line up)."""
+    first, last = when(r.first, seconds=True), when(r.last, seconds=True)
+    return first if r.first == r.last else f"{first}..{last}"
+
+
 def _hit_lines(r: Row, cols: int) -> list[str]:
     """A rule's row: its events, level and title, then its author (the Detection Rule
     License asks for it wherever matches show) and its ATT&CK tactics and techniques."""
-    span = when(r.first) if r.first == r.last else f"{when(r.first)}..{when(r.last)}"
+    span = _span(r)
     fields = r.fields
     level, title = cell(fields.get("level"), 13), cell(fields.get("title"), 200)
     head = f"{'':11}{r.count:>7,}  {level}  {title}"

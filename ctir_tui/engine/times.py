@@ -135,11 +135,12 @@ def shift(moment: datetime, delta: timedelta) -> datetime:
         return LATEST if delta > timedelta(0) else EARLIEST
 
 
-def format_time(moment: datetime) -> str:
-    """The canonical, compact UTC form: ``2026-01-02T00:00Z`` (seconds only when set)."""
+def format_time(moment: datetime, *, seconds: bool = False) -> str:
+    """The canonical, compact UTC form: ``2026-01-02T00:00Z`` (seconds only when set, or
+    always with ``seconds``: a column of event times then lines up)."""
     moment = as_utc(moment)
     out = f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M")  # %Y drops zeros before 1000
-    if moment.second or moment.microsecond:
+    if seconds or moment.second or moment.microsecond:
         out += moment.strftime(":%S")
     if moment.microsecond:
         out += moment.strftime(".%f")

@@ -299,3 +299,19 @@ def test_a_misspelt_option_is_refused_with_the_fix(
         "ctir: summary: unrecognized arguments: --principle alice; "
         "did you mean --principal? (see --help)"
     )
+
+
+def test_top_writes_its_times_to_the_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A first-seen time on the minute was written 10:02Z beside 10:00:37Z: a column of
+    # times of two widths, hard to compare by eye.
+    write_s3(
+        tmp_path / "logs" / "a.json.gz",
+        [record(120, sourceIPAddress="192.0.2.1"), record(37), record(90)],
+    )
+    code, out, err = run(capsys, "top", str(tmp_path / "logs"), "--by", "ip", "--no-cache")
+    assert code == 0, err
+    rows = {line.split()[-1]: line.split()[2:4] for line in out.splitlines()[2:]}
+    assert rows["192.0.2.1"] == ["2026-03-01T10:02:00Z", "2026-03-01T10:02:00Z"]
+    assert rows["198.51.100.7"] == ["2026-03-01T10:00:37Z", "2026-03-01T10:01:30Z"]

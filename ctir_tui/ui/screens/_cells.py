@@ -29,16 +29,18 @@ SEVERITY_CLASS: Final = {
 }
 
 
-def when(value: datetime | None) -> str:
-    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none."""
-    return format_time(value) if isinstance(value, datetime) else "-"
+def when(value: datetime | None, *, seconds: bool = False) -> str:
+    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none; with
+    ``seconds``, seconds even when they are 0 (event times in a column line up)."""
+    return format_time(value, seconds=seconds) if isinstance(value, datetime) else "-"
 
 
 def span(first: datetime | None, last: datetime | None) -> str:
-    """``first..last``, the second without its date when it is the same day."""
+    """``first..last`` (event times, to the second), the second without its date when it
+    is the same day."""
     if first is None or first == last:
-        return when(first)
-    start, end = when(first), when(last)
+        return when(first, seconds=True)
+    start, end = when(first, seconds=True), when(last, seconds=True)
     if isinstance(last, datetime) and start[:11] == end[:11]:
         end = end[11:]
     return f"{start}..{end}"

@@ -55,7 +55,7 @@ WIDE: Final = 120
 def _time(moment: datetime | None, wide: bool) -> str:
     if moment is None:
         return "-"
-    return cells.when(moment) if wide else moment.strftime("%m-%d %H:%M")
+    return cells.when(moment, seconds=True) if wide else moment.strftime("%m-%d %H:%M")
 
 
 def render(data: object, width: int) -> Sequence[Part]:
@@ -190,7 +190,8 @@ class TopScreen(PaneScreen):
         noun = "event" if row.count == 1 else "events"
         self.set_detail(
             f"enter: filter to {labels} ({row.count:,} {noun})\n"
-            f"first {cells.when(row.first)} · last {cells.when(row.last)}"
+            f"first {cells.when(row.first, seconds=True)} · "
+            f"last {cells.when(row.last, seconds=True)}"
         )
 
     @on(RowList.Opened)
