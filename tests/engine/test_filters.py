@@ -430,8 +430,14 @@ def test_session_pivot_matches_key_use_and_issue() -> None:
     assert kept(clause, frame) == ["issued", "used"]
     assert kept(clause.negated(), frame) == ["other", "null"]
     plain = AnyOfClause(pairs=(("access_key_id", "ASIAZ"), ("principal", "x=y")))
-    assert plain.label() == "access_key_id=ASIAZ|principal=x=y"
+    assert plain.label() == "access_key_id=ASIAZ or principal=x=y"
     assert kept(plain, frame) == ["other"]
+    # Values of one column read as one field's: a|b, not column=a|column=b.
+    keys = AnyOfClause(
+        pairs=(("access_key_id", "ASIAZ"), ("principal", "x=y"), ("access_key_id", "ASIAK"))
+    )
+    assert keys.label() == "access_key_id=ASIAZ|ASIAK or principal=x=y"
+    assert kept(keys, frame) == ["used", "other"]
 
 
 # --- the Filters stack ----------------------------------------------------------------------

@@ -80,10 +80,14 @@ class AnyOfClause(Clause):
         return pl.any_horizontal(tests)
 
     def body(self) -> str:
-        """``session=KEY`` or ``a=1|b=2``."""
+        """``session=KEY``, or the pairs by column: ``a=1|2 or b=3`` (values of one column
+        joined as a filter on one field writes them)."""
         if self.name:
             return f"{self.name}={self.shown}"
-        return "|".join(f"{col}={v}" for col, v in self.pairs)
+        by_column: dict[str, list[str]] = {}
+        for column, value in self.pairs:
+            by_column.setdefault(column, []).append(value)
+        return " or ".join(f"{col}={'|'.join(values)}" for col, values in by_column.items())
 
 
 def field_clause(column: str, value: str | None, *, negate: bool = False) -> FieldClause:
