@@ -24,10 +24,17 @@ from ctir_tui.ui.widgets._list_format import COLUMNS, Column
 Fitting = Callable[[tuple[str, ...]], tuple[frozenset[str], frozenset[str]]]
 
 
-def _prompt(column: Column, chosen: tuple[str, ...], fitting: Fitting) -> str:
+def _prompts(chosen: tuple[str, ...], fitting: Fitting) -> list[str]:
+    """Each column's row: title, whether it is shown (and why not), description."""
+    shown, empty = fitting(chosen)
+    return [_prompt(column, chosen, shown, empty) for column in COLUMNS]
+
+
+def _prompt(
+    column: Column, chosen: tuple[str, ...], shown: frozenset[str], empty: frozenset[str]
+) -> str:
     # Said in words too: the toggle's colour alone is lost with NO_COLOR. A column chosen
     # that the list leaves out is not said to be shown.
-    shown, empty = fitting(chosen)
     if column.key not in chosen:
         state = "hidden"
     elif column.key in shown:
@@ -64,14 +71,11 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Columns"
+            prompts = _prompts(self.shown, self.fitting)
             yield SelectionList[str](
                 *(
-                    Selection(
-                        _prompt(c, self.shown, self.fitting),
-                        c.key,
-                        c.key in self.shown,
-                    )
-                    for c in COLUMNS
+                    Selection(prompt, c.key, c.key in self.shown)
+                    for c, prompt in zip(COLUMNS, prompts, strict=True)
                 ),
                 id="columns-list",
             )
@@ -89,8 +93,8 @@ class ColumnsScreen(ModalScreen[tuple[str, ...]]):
         choices = self.query_one(SelectionList)
         chosen = set(choices.selected)
         self.shown = tuple(c.key for c in COLUMNS if c.key in chosen)
-        for index, column in enumerate(COLUMNS):
-            choices.replace_option_prompt_at_index(index, _prompt(column, self.shown, self.fitting))
+        for index, prompt in enumerate(_prompts(self.shown, self.fitting)):
+            choices.replace_option_prompt_at_index(index, prompt)
 
     def action_close(self) -> None:
         """Close, handing back the columns chosen."""
