@@ -63,13 +63,17 @@ class AnyOfClause(Clause):
         for column, _ in self.pairs:
             _check_column(column)
 
-    def test(self, ctx: Context) -> pl.Expr:
-        """Any pair matches (several values of one text column: one membership test)."""
+    def _by_column(self) -> dict[str, list[str]]:
+        """The pairs' values by column, in the order the columns first appear."""
         by_column: dict[str, list[str]] = {}
         for column, value in self.pairs:
             by_column.setdefault(column, []).append(value)
+        return by_column
+
+    def test(self, ctx: Context) -> pl.Expr:
+        """Any pair matches (several values of one text column: one membership test)."""
         tests = []
-        for column, values in by_column.items():
+        for column, values in self._by_column().items():
             dtype = ctx.frame.schema.get(column)
             if len(values) > 1 and isinstance(dtype, pl.Categorical | pl.String):
                 ctx.require(column)
@@ -84,9 +88,7 @@ class AnyOfClause(Clause):
         joined as a filter on one field writes them)."""
         if self.name:
             return f"{self.name}={self.shown}"
-        by_column: dict[str, list[str]] = {}
-        for column, value in self.pairs:
-            by_column.setdefault(column, []).append(value)
+        by_column = self._by_column()
         return " or ".join(f"{col}={'|'.join(values)}" for col, values in by_column.items())
 
 
