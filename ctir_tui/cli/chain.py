@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
-from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
+from ctir_tui.cli.render import cell, line, print_json, print_lines, width
 from ctir_tui.engine.analyses.chain import Chain, chain
 from ctir_tui.engine.pipeline.report import plural
+from ctir_tui.engine.times import when
 
 NAME = "chain"
 HELP = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
-from ctir_tui.cli.render import cell, line, print_json, print_lines, table, when, width
+from ctir_tui.cli.render import cell, line, print_json, print_lines, table, width
 from ctir_tui.cli.triage import add_baseline, baseline
 from ctir_tui.engine.analyses.first_seen import DEFAULT_ROWS, KINDS, first_seen
+from ctir_tui.engine.times import when
 
 NAME = "first-seen"
 HELP = (

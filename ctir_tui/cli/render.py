@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ctir_tui.engine.times import format_time
+from ctir_tui.engine.times import when
 from ctir_tui.text import cell_width, fit, inert, json_safe
 
 #: Width used when the output is not a terminal and COLUMNS is unset.
@@ -26,12 +26,6 @@ DEFAULT_WIDTH = 120
 def width() -> int:
     """The terminal's width (``COLUMNS``, else the terminal, else :data:`DEFAULT_WIDTH`)."""
     return max(20, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
-
-
-def when(value: datetime | None, *, seconds: bool = False) -> str:
-    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none; with
-    ``seconds``, seconds even when they are 0 (event times in a column line up)."""
-    return format_time(value, seconds=seconds) if isinstance(value, datetime) else "-"
 
 
 def cell(value: Any, limit: int = 300) -> str:

@@ -6,10 +6,10 @@ import argparse
 from datetime import timedelta
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
-from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
+from ctir_tui.cli.render import cell, line, print_json, print_lines, width
 from ctir_tui.engine.analyses.timeline import Timeline, TimelineError, timeline
 from ctir_tui.engine.query.values import FILTER_ERRORS
-from ctir_tui.engine.times import format_duration, parse_duration
+from ctir_tui.engine.times import format_duration, parse_duration, when
 
 NAME = "timeline"
 HELP = "Events per time bucket, stacked by outcome, and the gaps per account and region."

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
-from ctir_tui.cli.render import cell, line, print_json, print_lines, table, when, width
+from ctir_tui.cli.render import cell, line, print_json, print_lines, table, width
 from ctir_tui.engine.analyses.top import COLUMN_NAMES, DEFAULT_N, resolve_column, top
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.schema import EVENT_SCHEMA
+from ctir_tui.engine.times import when
 
 NAME = "top"
 HELP = "The most frequent values of one column (counts, first and last seen)."

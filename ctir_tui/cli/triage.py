@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ctir_tui.cli.common import UsageError, command_view, open_session
 from ctir_tui.cli.options import add_rules
-from ctir_tui.cli.render import cell, line, print_json, print_lines, when, width
+from ctir_tui.cli.render import cell, line, print_json, print_lines, width
 from ctir_tui.cli.sigma import rule_paths
 from ctir_tui.engine.analyses.answers import Answer
 from ctir_tui.engine.analyses.questions import questions
@@ -18,7 +18,7 @@ from ctir_tui.engine.detections import evaluate, load_rules
 from ctir_tui.engine.pipeline.report import plural
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
-from ctir_tui.engine.times import parse_user_time
+from ctir_tui.engine.times import parse_user_time, when
 from ctir_tui.text import inert
 
 NAME = "triage"

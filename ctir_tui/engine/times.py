@@ -147,6 +147,13 @@ def format_time(moment: datetime, *, seconds: bool = False) -> str:
     return out + "Z"
 
 
+def when(value: datetime | None, *, seconds: bool = False) -> str:
+    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none; with
+    ``seconds``, seconds even when they are 0 (event times in a column line up). The CLI's
+    tables and the explorer's panes both write times with it."""
+    return format_time(value, seconds=seconds) if isinstance(value, datetime) else "-"
+
+
 def iso_z(value: object) -> str | None:
     """A datetime as ISO 8601 with ``Z``; anything else as None."""
     return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ctir_tui.engine.times import format_time
+from ctir_tui.engine.times import when
 from ctir_tui.text import fit, inert
 
 #: What an IAM or STS ARN starts with before its account (left out where room is short).
@@ -27,12 +27,6 @@ SEVERITY_CLASS: Final = {
     "info": "row-list--info",
     "none": "row-list--dim",
 }
-
-
-def when(value: datetime | None, *, seconds: bool = False) -> str:
-    """A time as the filters write it (``2025-03-12T02:17:38Z``), ``-`` for none; with
-    ``seconds``, seconds even when they are 0 (event times in a column line up)."""
-    return format_time(value, seconds=seconds) if isinstance(value, datetime) else "-"
 
 
 def span(first: datetime | None, last: datetime | None) -> str:

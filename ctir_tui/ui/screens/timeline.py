@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from ctir_tui.engine.analyses.doors import window
 from ctir_tui.engine.analyses.timeline import Bucket, Gap, Timeline, timeline
 from ctir_tui.engine.query.filters import Filters
-from ctir_tui.engine.times import format_duration
+from ctir_tui.engine.times import format_duration, when
 from ctir_tui.text import fit, inert
 from ctir_tui.ui.screens import _cells as cells
 from ctir_tui.ui.screens._investigate import view_title
@@ -59,7 +59,7 @@ class BucketLine:
 
 
 def _label(line: BucketLine) -> str:
-    return fit(cells.when(line.bucket.start), line.label_width)
+    return fit(when(line.bucket.start), line.label_width)
 
 
 def bar(by_outcome: dict[str, int], peak: int, room: int) -> list[Part]:
@@ -183,7 +183,7 @@ class TimelineScreen(PaneScreen):
             return
         self.found = found = message.found
         peak = max((b.count for b in found.buckets), default=0)
-        label = max((len(cells.when(b.start)) for b in found.buckets), default=0)
+        label = max((len(when(b.start)) for b in found.buckets), default=0)
         rows: list[Row[object]] = [
             Row(BucketLine(b, found.bucket, peak, label)) for b in found.buckets
         ]
@@ -211,7 +211,7 @@ class TimelineScreen(PaneScreen):
         width = max(self.size.width - 2, 10)
         line = overview(found.buckets, width, self._cursor_bucket())
         if found.buckets:
-            first, last = cells.when(found.buckets[0].start), cells.when(found.buckets[-1].start)
+            first, last = when(found.buckets[0].start), when(found.buckets[-1].start)
             # The axis ends where the overview does (under the last bucket's cells).
             span = max(line.cell_length, len(first) + len(last) + 1)
             axis = first + " " * max(span - len(first) - len(last), 1) + last
@@ -238,7 +238,7 @@ class TimelineScreen(PaneScreen):
         if chosen is not None:
             first, last = chosen
             self.set_detail(
-                f"range {cells.when(first.start)} .. {cells.when(last.start)} "
+                f"range {when(first.start)} .. {when(last.start)} "
                 f"({sum(b.count for b in self._range()):,} events): enter zooms to it, "
                 "esc clears it"
             )
@@ -246,7 +246,7 @@ class TimelineScreen(PaneScreen):
             b = data.bucket
             outcomes = ", ".join(f"{n:,} {k}" for k, n in b.by_outcome.items() if n)
             self.set_detail(
-                f"{cells.when(b.start)} + {format_duration(data.size)}: {b.count:,} events"
+                f"{when(b.start)} + {format_duration(data.size)}: {b.count:,} events"
                 f"{' (' + outcomes + ')' if outcomes else ''} · enter zooms in, space marks a range"
             )
         elif isinstance(data, Gap):

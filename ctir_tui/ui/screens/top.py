@@ -27,6 +27,7 @@ from ctir_tui.engine import schema as c
 from ctir_tui.engine.analyses.rows import Row as AnswerRow
 from ctir_tui.engine.analyses.top import TopResult, top
 from ctir_tui.engine.query.filters import Filters
+from ctir_tui.engine.times import when
 from ctir_tui.text import cell_width, fit, inert
 from ctir_tui.ui.screens import _cells as cells
 from ctir_tui.ui.screens._investigate import view_title
@@ -55,7 +56,7 @@ WIDE: Final = 120
 def _time(moment: datetime | None, wide: bool) -> str:
     if moment is None:
         return "-"
-    return cells.when(moment, seconds=True) if wide else moment.strftime("%m-%d %H:%M")
+    return when(moment, seconds=True) if wide else moment.strftime("%m-%d %H:%M")
 
 
 def render(data: object, width: int) -> Sequence[Part]:
@@ -190,8 +191,8 @@ class TopScreen(PaneScreen):
         noun = "event" if row.count == 1 else "events"
         self.set_detail(
             f"enter: filter to {labels} ({row.count:,} {noun})\n"
-            f"first {cells.when(row.first, seconds=True)} · "
-            f"last {cells.when(row.last, seconds=True)}"
+            f"first {when(row.first, seconds=True)} · "
+            f"last {when(row.last, seconds=True)}"
         )
 
     @on(RowList.Opened)
