@@ -17,7 +17,7 @@ from ctir_tui.engine.query.filters import Filters
 from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig
 from tests.conftest import SAMPLE_LOGS
-from tests.ui.pilot import settle, type_text
+from tests.ui.pilot import search_for, settle, type_text
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -64,10 +64,7 @@ def test_search_on_its_second_match(snap_compare: Any, size: tuple[int, int]) ->
     # The status line says which match the cursor is on, right after the counts.
     async def searched(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "185.220.101.47")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "185.220.101.47")
         await pilot.press("n")
         await settle(pilot)
 
@@ -78,10 +75,7 @@ def test_search_on_its_second_match(snap_compare: Any, size: tuple[int, int]) ->
 def test_pivot_on_the_attacker_ip(snap_compare: Any, size: tuple[int, int]) -> None:
     async def pivoted(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "185.220.101.47")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "185.220.101.47")
         await pilot.press("i")
         await settle(pilot)
 

@@ -53,3 +53,11 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type ``text`` key by key."""
     for char in text:
         await pilot.press(char if char != " " else "space")
+
+
+async def search_for(pilot: Pilot[Any], text: str) -> None:
+    """Search the list as a user does (``/``, the text, enter) and let the answer arrive."""
+    await pilot.press("slash")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot)

@@ -23,7 +23,7 @@ from ctir_tui.ui.widgets.filter_bar import FilterBar
 from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 from tests import facts as F
 from tests.conftest import SAMPLE_LOGS
-from tests.ui.pilot import current, main, settle, status, type_text
+from tests.ui.pilot import current, main, search_for, settle, status, type_text
 
 ATTACKER_IP = F.incident()["attacker_ips"][0]
 LEAKED_KEY = F.incident()["leaked_key"]
@@ -58,10 +58,7 @@ async def test_search_then_pivots_narrow_to_the_attacker() -> None:
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, ATTACKER_IP)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, ATTACKER_IP)
         assert current(pilot)["source_ip"] == ATTACKER_IP
         await pilot.press("i")  # pivot: this source IP
         await settle(pilot)
@@ -240,10 +237,7 @@ async def test_copy_gives_the_original_record() -> None:
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, ISSUED_KEY)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, ISSUED_KEY)
         await pilot.press("y")
         assert ISSUED_KEY in app.clipboard
         assert current(pilot)["event_id"] in app.clipboard

@@ -31,7 +31,7 @@ from ctir_tui.ui.widgets.tactic_matrix import TacticMatrix
 from tests import facts as F
 from tests.conftest import SAMPLE_LOGS
 from tests.factory import record, write_s3
-from tests.ui.pilot import current, main, settle, status, type_text
+from tests.ui.pilot import current, main, search_for, settle, status, type_text
 from tests.ui.test_list_detail import make_frame
 
 INCIDENT = F.incident()
@@ -436,10 +436,7 @@ async def test_search_runs_off_the_ui_thread_and_finds_request_text(
     names = {e["name"] for e in INCIDENT["events"]} & {"CreateSnapshot", "ModifySnapshotAttribute"}
     async with app_for().run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, snapshot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, snapshot)
         assert threads == [False]
         assert current(pilot)["event_name"] in names
 
@@ -448,10 +445,7 @@ async def test_a_no_match_message_stays_until_a_key() -> None:
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "no-such-text-anywhere")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "no-such-text-anywhere")
         shown = list(app._notifications)
         assert any("no match" in n.message for n in shown)
         assert all(n.timeout >= MESSAGE_SECONDS for n in shown if "no match" in n.message)

@@ -8,7 +8,7 @@ from ctir_tui.engine.pipeline.load import LoadOptions
 from ctir_tui.ui.app import CtirApp
 from ctir_tui.ui.config import ExplorerConfig
 from tests.factory import record, write_s3
-from tests.ui.pilot import current, settle, status, type_text
+from tests.ui.pilot import current, search_for, settle, status
 
 NEEDLE = "needle-agent/1.0"
 
@@ -28,10 +28,7 @@ async def test_search_counts_its_matches_as_the_cursor_moves(tmp_path: Path) -> 
     app = CtirApp(ExplorerConfig([str(logs)], load=LoadOptions(use_cache=False)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "needle")
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_for(pilot, "needle")
         assert current(pilot)["event_id"] == "evt-00000002"
         # Right after the counts, where 80 columns still show it.
         assert status(pilot).startswith("6 of 6 events  match 1 of 3: needle")
