@@ -30,11 +30,15 @@ def sort_rows(frame: pl.DataFrame, order: pl.Expr | None = None) -> pl.DataFrame
     """Order by time, events without a time last; ties by file (``order``) and record.
 
     Sorting one chunk is an order of magnitude faster than gathering across the per-batch
-    chunks, hence the rechunk.
+    chunks, hence the rechunk. Nulls are placed last for the time alone (the other keys
+    have none): ``nulls_last=True`` for every key takes Polars' slower general path (a
+    million events: 0.18 s vs 0.26 s for the whole sort).
     """
     frame = frame.rechunk()
     file_order = order if order is not None else pl.col(c.FILE_ID)
-    return frame.sort([pl.col(c.TIME), file_order, pl.col(c.REC_INDEX)], nulls_last=True)
+    return frame.sort(
+        [pl.col(c.TIME), file_order, pl.col(c.REC_INDEX)], nulls_last=[True, False, False]
+    )
 
 
 def _canonical(text: str | None) -> int:
