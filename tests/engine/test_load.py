@@ -259,6 +259,71 @@ def test_cache_reuse_and_invalidation(tmp_path: Path) -> None:
     ]
 
 
+def _copies(result: Any) -> list[tuple[str, str, str | None]]:
+    """(eventID, file name, flags) of each row, in the frame's order."""
+    rows = result.frame.select("event_id", "source_file", "flags").rows()
+    return [(e, Path(str(f)).name, flags) for e, f, flags in rows]
+
+
+def test_a_reopen_keeps_the_copies_found_and_a_changed_folder_is_searched_again(
+    tmp_path: Path,
+) -> None:
+    # a and b both hold event 2 (a re-delivery: b's copy is dropped); b and c hold two
+    # different events 3 (both kept, flagged); c's copy also has a key given twice.
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "a.json", [record(1), record(2)], gz=False)
+    write_s3(logs / "b.json", [record(2), record(3)], gz=False)
+    forged = dumps({"Records": [record(3, eventName="DeleteTrail")]})
+    forged = forged.replace(b'"eventName":', b'"eventName":"DeleteTrail","eventName":', 1)
+    (logs / "c.json").write_bytes(forged)
+    both = "duplicate-keys,conflicting-copy"
+    first = [
+        ("evt-00000001", "a.json", None),
+        ("evt-00000002", "a.json", None),
+        ("evt-00000003", "b.json", "conflicting-copy"),
+        ("evt-00000003", "c.json", both),
+    ]
+    cold = load(logs, cache=cache)
+    assert _copies(cold) == first
+    warm = load(logs, cache=cache)
+    assert warm.report.from_cache == 3
+    assert _copies(warm) == first
+    for result in (cold, warm):
+        assert (result.report.duplicates, result.report.conflicts) == (1, 2)
+        assert result.report.flags == {"conflicting-copy": 2, "duplicate-keys": 1}
+        assert result.report.loaded == 4
+    assert warm.frame.equals(cold.frame)
+
+    # a goes: b's copy of event 2 is the only one left, and comes back.
+    (logs / "a.json").unlink()
+    assert _copies(load(logs, cache=cache)) == [
+        ("evt-00000002", "b.json", None),
+        ("evt-00000003", "b.json", "conflicting-copy"),
+        ("evt-00000003", "c.json", both),
+    ]
+    # c goes too: event 3 no longer conflicts with anything, and loses its flags.
+    (logs / "c.json").unlink()
+    gone = load(logs, cache=cache)
+    assert _copies(gone) == [("evt-00000002", "b.json", None), ("evt-00000003", "b.json", None)]
+    assert (gone.report.duplicates, gone.report.conflicts, gone.report.flags) == (0, 0, {})
+    assert gone.frame.get_column("content_hash").null_count() == 2
+
+
+def test_the_copy_kept_is_the_first_in_the_load_order_not_the_first_read(
+    tmp_path: Path,
+) -> None:
+    # b is read (and cached) first; a, added later, is parsed after b's rows are back from
+    # the cache, but its name ranks first: its copy of event 2 is the one kept.
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "b.json", [record(2), record(3)], gz=False)
+    load(logs, cache=cache)
+    write_s3(logs / "a.json", [record(2)], gz=False)
+    again = load(logs, cache=cache)
+    assert again.report.from_cache == 1
+    assert _copies(again) == [("evt-00000002", "a.json", None), ("evt-00000003", "b.json", None)]
+    assert again.report.duplicates == 1
+
+
 def test_a_reopen_keeps_the_order_of_a_first_load(tmp_path: Path) -> None:
     # Same-second events tie-break on the file's name, then the record's place; events with
     # no time come last. A reopen takes the cached order, also when a file has gone.

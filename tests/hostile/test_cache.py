@@ -72,14 +72,26 @@ def test_a_file_swapped_with_the_same_size_and_mtime_is_read_again(
         list(store.iter_frame(session.frame))
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "mismatch", "delete"])
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "flip", "mismatch", "delete", "copies cut", "copies added", "ids out of line"],
+)
 def test_a_damaged_cache_is_discarded_with_a_warning_and_rebuilt(
     trail: tuple[Path, Path], damage: str
 ) -> None:
     logs, cache = trail
     rows = generation(cache) / "frame.parquet"
+    copies = generation(cache) / "dropped.parquet"  # the re-delivered copies (none here)
     data = rows.read_bytes()
-    if damage == "truncate":
+    if damage == "ids out of line":  # the eventIDs, kept apart, in another order
+        ids = generation(cache) / "ids.parquet"
+        ids_of = pl.read_parquet(ids)  # a's two records swapped: the same files in order
+        ids_of[[1, 0, *range(2, ids_of.height)]].write_parquet(ids)
+    elif damage == "copies cut":
+        copies.write_bytes(copies.read_bytes()[:-20])
+    elif damage == "copies added":  # a row of a's that the manifest does not count
+        pl.read_parquet(rows).head(1).write_parquet(copies)
+    elif damage == "truncate":
         rows.write_bytes(data[: len(data) // 2])
     elif damage == "flip":
         flipped = bytearray(data)

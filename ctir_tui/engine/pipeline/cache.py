@@ -1,10 +1,17 @@
 """The parse cache under the platformdirs cache directory: trusted only once verified.
 
-One entry per set of input paths; inside it, generations: ``gen-<id>/`` holds the parsed
-rows of every file (``frame.parquet``, before deduplication), the text store's parts and a
-manifest (each file's identity, report and row count); the small file ``current`` names the
-generation in use and is replaced atomically, last. A kill at any moment leaves the old
-generation in use; a full disk leaves the load whole (the cache is just not written).
+One entry per set of input paths; inside it, generations: ``gen-<id>/`` holds the rows of
+every file as the load ended (``frame.parquet``: in order, re-delivered copies dropped,
+conflicting ones flagged), the copies it dropped (``dropped.parquet``, as parsed), the text
+store's parts and a manifest (each file's identity, report and row count); the small file
+``current`` names the generation in use and is replaced atomically, last. A kill at any
+moment leaves the old generation in use; a full disk leaves the load whole (the cache is
+just not written).
+
+A reopen of the same inputs takes the rows as they are: no sort, no search for copies, no
+copy of the rows (the frame is one row group, so it is read as one chunk). When some inputs
+changed, the rows of the others are put back as parsed (copies returned, flags of the
+search removed) and the load sorts and searches again, as over fresh rows.
 
 On read-back the generation is checked: its format, its schema, and the rows of every file
 against the manifest. Anything odd (truncated, bit-flipped, mismatched, another version's)
@@ -33,10 +40,10 @@ from ctir_tui import __version__, paths
 from ctir_tui.engine.pipeline.discover import SourceFile
 from ctir_tui.engine.pipeline.report import FileReport
 from ctir_tui.engine.pipeline.texts import TextPart
-from ctir_tui.engine.schema import EVENT_SCHEMA, FILE_ID
+from ctir_tui.engine.schema import EVENT_ID, EVENT_SCHEMA, FILE_ID, REC_INDEX, REQUEST_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT: Final = 7
+CACHE_FORMAT: Final = 8
 _FINGERPRINT: Final = (
     f"{CACHE_FORMAT}:{__version__}:{pl.__version__}:"
     + hashlib.sha256(
@@ -44,6 +51,14 @@ _FINGERPRINT: Final = (
     ).hexdigest()[:16]
 )
 _CURRENT: Final = "current"
+_ROWS: Final = "frame.parquet"
+_IDS: Final = "ids.parquet"
+_DROPPED: Final = "dropped.parquet"
+#: Kept apart from the other columns, in row groups of this many rows (see :func:`commit`).
+_ID_COLUMNS: Final = (EVENT_ID, REQUEST_ID)
+_ID_GROUP: Final = 1 << 17
+#: What names a row (its file and its place there): both row files hold it, to line up.
+_ROW_KEY: Final = (FILE_ID, REC_INDEX)
 
 
 def entry_dir(roots: list[str], cache_root: Path | None) -> Path:
@@ -157,34 +172,60 @@ def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
         texts = [
             TextPart(folder / t["file"], tuple(int(i) for i in t["ids"])) for t in data["texts"]
         ]
-        if not (folder / "frame.parquet").exists():
-            raise ValueError("frame.parquet is missing")
+        for rows in (_ROWS, _IDS, _DROPPED):
+            if not (folder / rows).exists():
+                raise ValueError(f"{rows} is missing")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, f"the cache in {folder} could not be read ({exc}); parsing again"
     return Generation(folder, files, texts), None
 
 
-def read_rows(generation: Generation, file_ids: dict[int, int]) -> pl.DataFrame:
+@dataclass(slots=True)
+class CachedRows:
+    """The rows the cache holds of some files."""
+
+    #: As the load that wrote them ended: in order, copies dropped, conflicts flagged.
+    kept: pl.DataFrame
+    #: The re-delivered copies that load dropped, as parsed.
+    dropped: pl.DataFrame
+
+
+def read_rows(generation: Generation, file_ids: dict[int, int]) -> CachedRows:
     """Read the cached rows of some files, renumbering their ``file_id`` (old -> new).
 
     Raises:
         ValueError: The rows do not match the manifest (schema or counts): discard the cache.
     """
-    lf = pl.scan_parquet(generation.folder / "frame.parquet")
-    if len(file_ids) < len(generation.files):
+    some = file_ids if len(file_ids) < len(generation.files) else None
+    folder = generation.folder
+    kept = _read(folder / _ROWS, some, [n for n in EVENT_SCHEMA if n not in _ID_COLUMNS])
+    ids = _read(folder / _IDS, some, [*_ROW_KEY, *_ID_COLUMNS]).rechunk()
+    if not ids.select(_ROW_KEY).equals(kept.select(_ROW_KEY)):
+        raise ValueError(f"{_IDS} does not line up with {_ROWS}")
+    kept = kept.hstack(ids.drop(_ROW_KEY).get_columns()).select(list(EVENT_SCHEMA))
+    dropped = _read(folder / _DROPPED, some, list(EVENT_SCHEMA))
+    counts = pl.concat([kept.select(FILE_ID), dropped.select(FILE_ID)]).get_column(FILE_ID)
+    found = dict(counts.value_counts().iter_rows())
+    want = {f.file_id: f.rows for f in generation.files.values() if f.file_id in file_ids}
+    if found != {k: v for k, v in want.items() if v}:
+        raise ValueError(f"{_ROWS} does not hold the rows its manifest lists")
+    if any(k != v for k, v in file_ids.items()):
+        renumber = pl.col(FILE_ID).replace_strict(file_ids, return_dtype=pl.UInt32)
+        kept, dropped = kept.with_columns(renumber), dropped.with_columns(renumber)
+    return CachedRows(kept, dropped)
+
+
+def _read(path: Path, file_ids: dict[int, int] | None, columns: list[str]) -> pl.DataFrame:
+    """One of the generation's row files (the rows of some files only, if given)."""
+    lf = pl.scan_parquet(path)
+    if file_ids is not None:
         lf = lf.filter(pl.col(FILE_ID).is_in(list(file_ids)))
     try:
         frame = lf.collect()
     except Exception as exc:  # Polars raises several kinds for a damaged file
-        raise ValueError(f"frame.parquet is damaged ({type(exc).__name__})") from exc
-    if dict(frame.schema) != EVENT_SCHEMA:
-        raise ValueError("frame.parquet has other columns than this version's")
-    counts = dict(frame.get_column(FILE_ID).value_counts().iter_rows())
-    want = {f.file_id: f.rows for f in generation.files.values() if f.file_id in file_ids}
-    if counts != {k: v for k, v in want.items() if v}:
-        raise ValueError("frame.parquet does not hold the rows its manifest lists")
-    if any(k != v for k, v in file_ids.items()):
-        frame = frame.with_columns(pl.col(FILE_ID).replace_strict(file_ids, return_dtype=pl.UInt32))
+        raise ValueError(f"{path.name} is damaged ({type(exc).__name__})") from exc
+    if dict(frame.schema) != {name: EVENT_SCHEMA[name] for name in columns}:
+        raise ValueError(f"{path.name} has other columns than this version's")
     return frame
 
 
@@ -198,7 +239,7 @@ def new_generation(entry: Path) -> Path:
 def commit(
     entry: Path,
     folder: Path,
-    frame: pl.DataFrame,
+    rows: CachedRows,
     files: list[CachedFile],
     texts: list[TextPart],
 ) -> str | None:
@@ -208,9 +249,21 @@ def commit(
         A warning when the cache could not be written (the load itself is not affected).
     """
     try:
-        tmp = folder / "frame.parquet.tmp"
-        frame.write_parquet(tmp, compression="lz4", statistics=False)
-        os.replace(tmp, folder / "frame.parquet")
+        # The rows are read back as one chunk, as the load left them, when their file is
+        # one row group: in eight, a reopen copied every column into one (a million
+        # events: 0.1 s and 210 MB). Written whole, a column is encoded at once, which for
+        # the two long unique texts held 2.4 times their size (~160 MB of 1M events at the
+        # load's peak): they go in a file of smaller groups, put into one chunk on reading.
+        others = [n for n in EVENT_SCHEMA if n not in _ID_COLUMNS]
+        files_of_rows = (
+            (_ROWS, rows.kept.select(others), max(rows.kept.height, 1)),
+            (_IDS, rows.kept.select(*_ROW_KEY, *_ID_COLUMNS), _ID_GROUP),
+            (_DROPPED, rows.dropped, max(rows.dropped.height, 1)),
+        )
+        for name, frame, group in files_of_rows:
+            tmp = folder / f"{name}.tmp"
+            frame.write_parquet(tmp, compression="lz4", statistics=False, row_group_size=group)
+            os.replace(tmp, folder / name)
         entries: list[dict[str, Any]] = [
             {
                 "path": f.source.path,

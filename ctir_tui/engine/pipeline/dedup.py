@@ -30,15 +30,19 @@ def sort_rows(frame: pl.DataFrame, order: pl.Expr | None = None) -> pl.DataFrame
     """Order by time, events without a time last; ties by file (``order``) and record.
 
     Sorting one chunk is an order of magnitude faster than gathering across the per-batch
-    chunks, hence the rechunk. Nulls are placed last for the time alone (the other keys
-    have none): ``nulls_last=True`` for every key takes Polars' slower general path (a
-    million events: 0.18 s vs 0.26 s for the whole sort).
+    chunks, hence the rechunk.
     """
-    frame = frame.rechunk()
-    file_order = order if order is not None else pl.col(c.FILE_ID)
-    return frame.sort(
-        [pl.col(c.TIME), file_order, pl.col(c.REC_INDEX)], nulls_last=[True, False, False]
-    )
+    return frame.rechunk().sort(_keys(order), nulls_last=_NULLS_LAST)
+
+
+def _keys(order: pl.Expr | None) -> list[pl.Expr]:
+    """The keys of the load's order: time, then the file's rank (``order``), then record."""
+    return [pl.col(c.TIME), pl.col(c.FILE_ID) if order is None else order, pl.col(c.REC_INDEX)]
+
+
+#: Nulls last for the time alone (the other keys have none): ``nulls_last=True`` for every
+#: key takes Polars' slower general path (a million events: 0.26 s vs 0.18 s to sort).
+_NULLS_LAST: Final = [True, False, False]
 
 
 def _canonical(text: str | None) -> int:
@@ -90,14 +94,26 @@ def _repeats(hashes: pl.Series) -> pl.Series:
 
 
 def drop_duplicates(
-    frame: pl.DataFrame, report: LoadReport, texts: TextStore | None = None
-) -> pl.DataFrame:
-    """Drop re-delivered copies, flag conflicting ones, and count both in ``report``.
+    frame: pl.DataFrame,
+    report: LoadReport,
+    texts: TextStore | None = None,
+    *,
+    order: pl.Expr | None = None,
+    ordered: bool = False,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Put the rows in order, drop re-delivered copies, flag conflicting ones; count both.
 
-    Only the rows whose eventID repeats are looked at closely (a few in a million): one
-    pass finds them, and the work on them is done on that small frame.
+    Rows not ``ordered`` yet are put in the order of :func:`sort_rows` (``order`` ranks the
+    files), and the copies are left out by the same gather: a sort and then a filter each
+    copied every column (a million events: 210 MB more at the load's peak). Only the rows
+    whose eventID repeats are looked at closely (a few in a million): one pass finds them,
+    and the work on them is done on that small frame.
+
+    Returns:
+        The rows kept, and the copies dropped (as they were given).
     """
-    before = frame.height
+    if not ordered:
+        frame = frame.rechunk()
     event_id = pl.col(c.EVENT_ID)
     # Repeats of a 64-bit hash first (a quarter of the time of comparing the strings), then
     # the strings themselves, among those few.
@@ -105,7 +121,10 @@ def drop_duplicates(
         event_id.is_not_null() & _repeats(frame.get_column(c.EVENT_ID).hash(seed=0))
     )
     repeated = candidates.filter(event_id.is_duplicated())
+    drop = pl.Series("__row", [], dtype=pl.UInt32)
     if repeated.height:
+        if not ordered:  # the first copy is the first in the load's order
+            repeated = repeated.sort(_keys(order), nulls_last=_NULLS_LAST)
         repeated = repeated.with_columns(_content_hashes(repeated, texts).alias(c.CONTENT_HASH))
         same = pl.struct(c.EVENT_ID, c.CONTENT_HASH)
         drop = repeated.filter(~same.is_first_distinct()).get_column("__row")
@@ -124,11 +143,22 @@ def drop_duplicates(
             ]
             flags = flags.scatter(conflicting.get_column("__row"), marked)
             frame = frame.with_columns(flags.cast(pl.Categorical).alias(c.FLAGS))
-        report.conflicts = conflicting.height
+    dropped = frame.select(pl.all().gather(drop))  # hashed and flagged are only kept ones
+    if not ordered:
+        by = pl.arg_sort_by(_keys(order), nulls_last=_NULLS_LAST)
+        positions = frame.select(by).to_series()
         if drop.len():
-            keep = pl.repeat(True, frame.height, eager=True).scatter(drop, False)
-            frame = frame.filter(keep)
-    report.duplicates = before - frame.height
+            positions = positions.filter(~positions.is_in(drop.implode()))
+        frame = frame.select(pl.all().gather(positions))
+    elif drop.len():
+        frame = frame.filter(pl.repeat(True, frame.height, eager=True).scatter(drop, False))
+    count_rows(frame, dropped.height, report)
+    return frame, dropped
+
+
+def count_rows(frame: pl.DataFrame, dropped: int, report: LoadReport) -> None:
+    """Fill ``report``'s counts of the rows kept (``dropped`` copies were left out)."""
+    report.duplicates = dropped
     report.loaded = frame.height
     report.no_time = frame.get_column(c.TIME).null_count()
     report.bad_time = int(frame.get_column(c.TIME_TEXT).is_not_null().sum())
@@ -137,4 +167,23 @@ def drop_duplicates(
     counts = flags.str.split(",").explode().value_counts(name="n")
     ranked = counts.sort(["n", c.FLAGS], descending=[True, False]).iter_rows()
     report.flags = {str(flag): int(n) for flag, n in ranked} if report.flagged else {}
-    return frame
+    report.conflicts = report.flags.get(FLAG_CONFLICT, 0)
+
+
+def as_parsed(kept: pl.DataFrame, dropped: pl.DataFrame) -> pl.DataFrame:
+    """The rows as they were before :func:`drop_duplicates` (in no particular order).
+
+    The copies it dropped come back, and what it marked goes: the content hashes, and the
+    conflict flag (which it alone writes, always last).
+    """
+    flags = pl.col(c.FLAGS).cast(pl.String)
+    unmarked = (
+        pl.when(flags == FLAG_CONFLICT)
+        .then(None)
+        .otherwise(flags.str.strip_suffix(f",{FLAG_CONFLICT}"))
+        .cast(pl.Categorical)
+    )
+    kept = kept.with_columns(
+        unmarked.alias(c.FLAGS), pl.lit(None, dtype=pl.UInt64).alias(c.CONTENT_HASH)
+    )
+    return pl.concat([kept, dropped], how="vertical") if dropped.height else kept

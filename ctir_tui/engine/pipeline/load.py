@@ -23,7 +23,7 @@ import polars as pl
 
 from ctir_tui.engine import schema as c
 from ctir_tui.engine.pipeline import cache
-from ctir_tui.engine.pipeline.dedup import drop_duplicates, sort_rows
+from ctir_tui.engine.pipeline.dedup import as_parsed, count_rows, drop_duplicates
 from ctir_tui.engine.pipeline.discover import MissingPathError, SourceFile, discover
 from ctir_tui.engine.pipeline.inflate import Limits
 from ctir_tui.engine.pipeline.pool import Batch, BatchResult, ParsePool
@@ -124,6 +124,10 @@ class _Load:
         self.outcomes: list[FileOutcome | None] = []
         self.cached_rejects: dict[int, list[tuple[int, str]]] = {}
         self.frames: list[pl.DataFrame] = []
+        #: The cache's rows, when they are the whole load: already in order and searched.
+        self.finished: cache.CachedRows | None = None
+        #: Whether the rows taken from the cache are still in the load's order.
+        self.in_order = True
         self.texts = TextStore()
         self.events = 0
         self.warnings: list[str] = []
@@ -159,6 +163,12 @@ class _Load:
         return (
             pl.concat(self.frames, how="vertical", rechunk=False) if self.frames else empty_frame()
         )
+
+    def take_frame(self) -> pl.DataFrame:
+        """The rows, no longer held here (so that a copy of them can free these)."""
+        frame = self.frame()
+        self.frames.clear()
+        return frame
 
     def so_far(self) -> LoadResult:
         """The rows parsed so far (unsorted, copies not yet dropped), with their inputs."""
@@ -335,9 +345,18 @@ def _load(
         [FileReport(p.path, "failed" if p.failed else "skipped", reason=p.reason) for p in passed],
     )
     report.from_cache = sum(1 for i, _ in enumerate(load.sources) if i in load.cached_rejects)
-    # The cache holds its rows in this order already; what it holds of them (some files
-    # gone) keeps it, and ties follow the files' names, not their numbers.
-    frame = _sort(load) if todo else load.frame()
+    if load.finished is not None:
+        frame, dropped = load.finished.kept, load.finished.dropped
+        count_rows(frame, dropped.height, report)
+    else:
+        # The cache holds its rows in this order already; what it holds of them (some
+        # files gone) keeps it unless dropped copies came back. Ties follow the files'
+        # names. The batches are let go as the rows are put in order (one copy of them).
+        ordered = not todo and load.in_order
+        rank = None if ordered else _file_rank(load)
+        frame, dropped = drop_duplicates(
+            load.take_frame(), report, load.texts, order=rank, ordered=ordered
+        )
     if options.use_cache and todo:
         texts = [
             cache.adopt(p, folder) if not p.path.is_relative_to(folder) else p
@@ -355,17 +374,16 @@ def _load(
             for i, (s, o) in enumerate(zip(load.sources, load.outcomes, strict=True))
             if o is not None
         ]
-        warning = cache.commit(entry, folder, frame, files, texts)
+        warning = cache.commit(entry, folder, cache.CachedRows(frame, dropped), files, texts)
         if warning:
             load.warnings.append(warning)
     elif options.use_cache:
         cache.discard(folder)
-    frame = drop_duplicates(frame, report, load.texts)
-    # One chunk: a frame read back from the cache has one per row group, and the columns
-    # added later (the tactic lists, a copy's hash) would not line up with them; Polars then
-    # copies every column at a later step (or, once the frame is explored, at each filter:
-    # twice the time), and sorts and group-bys over several chunks take twice as long. A
-    # frame of one chunk (every cold load's) is left as it is.
+    # One chunk: the columns added later (the tactic lists) are one, and would not line up
+    # with a frame of several; Polars then copies every column at a later step (or, once
+    # the frame is explored, at each filter: twice the time), and sorts and group-bys over
+    # several chunks take twice as long. Rows put in order, and a cache's (one row group),
+    # are one chunk already and are left as they are.
     frame = frame.rechunk()
     report.seconds = time.perf_counter() - started
     return LoadResult(frame, report, load.sources, load.texts, load.warnings)
@@ -395,26 +413,27 @@ def _reuse(
     if not remap:
         return found
     try:
-        load.frames.append(cache.read_rows(generation, remap))
+        rows = cache.read_rows(generation, remap)
     except ValueError as exc:
         load.warnings.append(f"the cache in {generation.folder} was damaged ({exc}); parsing again")
         load.sources.clear()
         load.outcomes.clear()
         load.cached_rejects.clear()
         return found
+    if not todo and len(remap) == len(generation.files):
+        load.finished = rows  # the same inputs as the load that wrote it
+        load.frames.append(rows.kept)
+    else:  # searched again with the other rows
+        load.frames.append(as_parsed(rows.kept, rows.dropped))
+        load.in_order = not rows.dropped.height
     for part in generation.texts:
         load.texts.add(TextPart(part.path, tuple(remap.get(i, DROPPED) for i in part.ids)))
-    load.events = load.frames[0].height
+    load.events = rows.kept.height + rows.dropped.height
     return todo
 
 
-def _sort(load: _Load) -> pl.DataFrame:
-    """All rows in time order; ties in the order of the inputs' names (stable across runs)."""
+def _file_rank(load: _Load) -> pl.Expr | None:
+    """Each file's place in the order of the inputs' names (stable across runs)."""
     ranks = sorted(range(len(load.sources)), key=lambda i: load.sources[i].key)
     order = {file_id: rank for rank, file_id in enumerate(ranks)}
-    rank = pl.col(c.FILE_ID).replace_strict(order, return_dtype=pl.UInt32) if order else None
-    # One copy of the rows is made here and the batches are let go before sorting: the sort
-    # then holds two copies at most (10M events: 2.3 GB each), not three.
-    frame = load.frame().rechunk()
-    load.frames.clear()
-    return sort_rows(frame, rank)
+    return pl.col(c.FILE_ID).replace_strict(order, return_dtype=pl.UInt32) if order else None
