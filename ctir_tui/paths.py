@@ -3,10 +3,12 @@
 Evidence is read-only, so everything ctir writes lives here: the parse cache, the user's
 settings and tactic overrides, cases, and crash reports. On Linux these are
 ``~/.cache/ctir``, ``~/.config/ctir`` and ``~/.local/state/ctir`` (or the ``XDG_*`` folders).
+What the user asks to be written elsewhere (a case bundle) is checked against the evidence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
@@ -52,3 +54,18 @@ def crash_dir() -> Path:
 def cases_dir() -> Path:
     """Where cases (marks, tags and notes per evidence set) are kept."""
     return state_dir() / "cases"
+
+
+def inside_evidence(path: Path, roots: Sequence[str]) -> bool:
+    """Whether ``path`` would land inside (or beside a file of) the evidence ``roots``.
+
+    The evidence is never written to: the command line and the explorer both refuse such a
+    bundle folder.
+    """
+    target = path.resolve()
+    for root in roots:
+        base = Path(root).resolve()
+        folder = base if base.is_dir() else base.parent
+        if target == base or folder in target.parents or target.parent == folder:
+            return True
+    return False

@@ -16,7 +16,6 @@ import orjson
 import polars as pl
 
 from ctir_tui.cli.options import add_filter_options, filters_from_args
-from ctir_tui.engine.case.bundle import inside_evidence
 from ctir_tui.engine.case.store import CaseStore
 from ctir_tui.engine.pipeline.load import LoadOptions
 from ctir_tui.engine.query.case_clauses import MarkedClause, TagClause
@@ -24,6 +23,7 @@ from ctir_tui.engine.query.filters import Filters
 from ctir_tui.engine.query.values import FILTER_ERRORS
 from ctir_tui.engine.session import Session
 from ctir_tui.engine.tactics.model import Mapping
+from ctir_tui.paths import inside_evidence
 from ctir_tui.text import inert, json_safe
 
 #: Most failed or skipped files named when nothing could be read.

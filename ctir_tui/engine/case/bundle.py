@@ -93,21 +93,6 @@ def select(session: Session, case: CaseStore, filters: Filters, *, everything: b
     return Selection(frame, everything, tuple(filters.labels()), missing)
 
 
-def inside_evidence(path: Path, roots: Sequence[str]) -> bool:
-    """Whether ``path`` would land inside (or beside a file of) the evidence ``roots``.
-
-    The evidence is never written to: the command line and the explorer both refuse such a
-    bundle folder.
-    """
-    target = path.resolve()
-    for root in roots:
-        base = Path(root).resolve()
-        folder = base if base.is_dir() else base.parent
-        if target == base or folder in target.parents or target.parent == folder:
-            return True
-    return False
-
-
 def prepare_folder(folder: Path, *, force: bool) -> None:
     """Create ``folder``, or accept it empty (any content with ``force``).
 

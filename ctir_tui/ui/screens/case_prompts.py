@@ -25,8 +25,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Static
 
-from ctir_tui.engine.case.bundle import inside_evidence
 from ctir_tui.engine.query.marks import COMMON_TAGS
+from ctir_tui.paths import inside_evidence
 from ctir_tui.text import inert
 
 _DIALOG_CSS = """
