@@ -8,13 +8,13 @@ tests, grouped into rows). Ids are stable: the command line, the JSON and the te
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from typing import Any, Final
 
 from ctir_tui.engine.analyses.doors import one_of
+from ctir_tui.engine.packaged import read_table
 from ctir_tui.engine.query.clauses import Clause
 from ctir_tui.engine.query.field_clauses import AnyOfClause, field_clause
 from ctir_tui.engine.times import parse_duration
@@ -114,7 +114,7 @@ def questions() -> tuple[Question, ...]:
         ValueError: The packaged table is broken (a bug: tests read it).
     """
     text = resources.files("ctir_tui.engine.analyses").joinpath("tables", "questions.toml")
-    entries = tomllib.loads(text.read_text(encoding="utf-8"))["question"]
+    entries = read_table(text)["question"]
     found = tuple(_question(e) for e in entries)
     ids = [q.id for q in found]
     if len(set(ids)) != len(ids):

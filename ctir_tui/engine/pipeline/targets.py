@@ -7,10 +7,11 @@ events a responder asks "on what?" about (user, role, policy, bucket, snapshot, 
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
+
+from ctir_tui.engine.packaged import read_table
 
 #: Longest value kept in one part of a target.
 PART_LIMIT: Final = 300
@@ -47,10 +48,9 @@ class Table:
 @functools.cache
 def table() -> Table:
     """The packaged table (read once per process)."""
-    text = resources.files("ctir_tui.engine.pipeline").joinpath("targets.toml").read_text("utf-8")
     exact: dict[str, list[Rule]] = {}
     prefixes: dict[str, list[Rule]] = {}
-    for entry in tomllib.loads(text)["target"]:
+    for entry in read_table(resources.files("ctir_tui.engine.pipeline") / "targets.toml")["target"]:
         rule = Rule(entry["kind"], tuple(tuple(p.split(".")) for p in entry["fields"]))
         for name in entry["events"]:
             if name.endswith("*"):

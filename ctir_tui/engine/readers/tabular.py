@@ -15,7 +15,6 @@ its events) are read in Python; everything else stays in Polars.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +23,7 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
+from ctir_tui.engine.packaged import read_table
 from ctir_tui.engine.readers.row_text import RowTextError, parse_row_text
 
 #: Kinds of value a field can be (see tables.toml).
@@ -69,8 +69,7 @@ class Mapping:
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("tables.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return read_table(resources.files(__package__).joinpath("tables.toml"))
 
 
 def _fields(table: dict[str, Any]) -> tuple[Field, ...]:

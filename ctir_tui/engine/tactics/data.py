@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ctir_tui import paths
+from ctir_tui.engine.packaged import read_table
 from ctir_tui.engine.tactics.model import Cell, ExtendedEntry, Mapping, Tactic
 from ctir_tui.engine.tactics.overrides import apply_override
 
@@ -157,7 +158,7 @@ def configured_version(path: Path, known: list[str], problems: list[str]) -> str
 @functools.cache
 def _read_packaged(name: str) -> dict[str, Any]:
     # Cached and shared: callers copy what they change.
-    return tomllib.loads(resources.files(_PKG).joinpath("tables", name).read_text(encoding="utf-8"))
+    return read_table(resources.files(_PKG).joinpath("tables", name))
 
 
 def _extended_entries(data: dict[str, Any], version: dict[str, Any]) -> list[ExtendedEntry]:
