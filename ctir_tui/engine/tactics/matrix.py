@@ -144,15 +144,7 @@ def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     # keeps the rows' order. (The frame keeps both names as categoricals; a frame of
     # strings is coded here.)
     frame = frame.drop([TACTICS, TACTICS_EXTENDED], strict=False)
-    missing = pl.lit(0xFFFFFFFF, dtype=pl.UInt64)
-
-    def code(column: str) -> pl.Expr:
-        physical = pl.col(column).cast(pl.Categorical).to_physical().cast(pl.UInt64)
-        return physical.fill_null(missing)
-
-    coded = frame.select(
-        EVENT_SOURCE, EVENT_NAME, (code(EVENT_SOURCE) * (1 << 32) + code(EVENT_NAME)).alias(_PAIR)
-    )
+    coded = frame.select(EVENT_SOURCE, EVENT_NAME, _pair_code())
     pairs = coded.unique(_PAIR).with_columns(_keys()).drop(EVENT_SOURCE, EVENT_NAME)
     lists = _with_lists(pairs, pairs.select(_SRC, _NAME), mapping)
     positions = pl.int_range(lists.height, dtype=pl.UInt32, eager=True)
@@ -163,6 +155,21 @@ def add_tactic_columns(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         lists.get_column(TACTICS).gather(position),
         lists.get_column(TACTICS_EXTENDED).gather(position),
     )
+
+
+def _pair_code() -> pl.Expr:
+    """A row's (source, name) pair as one integer: the two categorical codes side by side.
+
+    A group-by or unique on it takes a fifth of the time of one on the two names. A null
+    is coded 0xFFFFFFFF, which no category has (codes are 32 bits, given in order).
+    """
+    missing = pl.lit(0xFFFFFFFF, dtype=pl.UInt64)
+
+    def code(column: str) -> pl.Expr:
+        physical = pl.col(column).cast(pl.Categorical).to_physical().cast(pl.UInt64)
+        return physical.fill_null(missing)
+
+    return (code(EVENT_SOURCE) * (1 << 32) + code(EVENT_NAME)).alias(_PAIR)
 
 
 def _with_lists(keyed: pl.DataFrame, pairs: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
@@ -202,7 +209,13 @@ def matrix_counts(
     Returns:
         The matrix, tactics in :meth:`Mapping.tactic_ids` order.
     """
-    counts = frame.lazy().group_by(_keys()).agg(pl.len().cast(pl.Int64).alias("n")).collect()
+    counts = (
+        frame.lazy()
+        .group_by(_pair_code())
+        .agg(pl.col(EVENT_SOURCE, EVENT_NAME).first(), pl.len().cast(pl.Int64).alias("n"))
+        .select(*_keys(), "n")
+        .collect()
+    )
     seed = _seed_matches(counts, mapping)
     seed = seed.drop("seed_tactic")
     matches = [seed, *_extended_matches(counts, mapping)] if extended else [seed]
