@@ -246,31 +246,49 @@ def _failed(frame: pl.DataFrame) -> pl.Expr:
     return outcome.is_in(FAILED_OUTCOMES).fill_null(False) | (outcome.is_null() & code)
 
 
-def _distinct(frame: pl.DataFrame, shown: pl.Expr) -> pl.Series:
-    """The distinct non-null display texts of ``shown`` over ``frame``, worked out on the
-    distinct values of the columns it reads (a few thousand of a million rows for the
-    categorical ones), not on every row."""
-    sources = list(dict.fromkeys(n for n in shown.meta.root_names() if n in frame.columns))
-    base = frame.lazy().select(sources).unique() if sources else frame.lazy().head(1)
-    return base.select(shown.alias("v")).unique().collect().get_column("v").drop_nulls()
+#: A view of at most this many rows is measured in one pass over its rows.
+_SMALL_VIEW: Final = 4096
+
+
+def _distinct(frame: pl.DataFrame, shown: dict[str, pl.Expr]) -> dict[str, pl.Series]:
+    """The distinct non-null display texts of each of ``shown`` over ``frame``.
+
+    A small view is measured in one pass over its rows (the first rows of a load, a
+    narrow filter: 3 ms instead of 18 ms, the cost of a query per column). A large one is
+    worked out on the distinct values of the columns each text reads (a few thousand of a
+    million rows for the categorical ones), not on every row, the columns side by side.
+    """
+    if frame.height <= _SMALL_VIEW:
+        row = frame.select(e.drop_nulls().unique().implode().alias(k) for k, e in shown.items())
+        return {key: row.get_column(key)[0] for key in shown}
+    queries = []
+    for expr in shown.values():
+        sources = list(dict.fromkeys(n for n in expr.meta.root_names() if n in frame.columns))
+        base = frame.lazy().select(sources).unique() if sources else frame.lazy().head(1)
+        queries.append(base.select(expr.alias("v")).unique())
+    found = pl.collect_all(queries)
+    return {key: f.get_column("v").drop_nulls() for key, f in zip(shown, found, strict=True)}
 
 
 def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> Widths:
     """The widest display value of each column over the whole view, bounded by the column.
 
     Categorical columns are measured over their distinct values, so a 1M-event view costs
-    a few milliseconds; run it off the UI thread all the same (the view worker does). A
-    column with no value in the view, and the account when the view holds only one, are
-    measured 0: they are left out.
+    a few tens of milliseconds; run it off the UI thread all the same (the view worker
+    does). A column with no value in the view, and the account when the view holds only
+    one, are measured 0: they are left out.
     """
     exprs = _shown_exprs(frame)
+    wanted = keys if keys is not None else tuple(c.key for c in COLUMNS)
+    fixed = {k for k in wanted if BY_KEY[k].min_width == BY_KEY[k].width and not BY_KEY[k].optional}
+    distinct = _distinct(frame, {k: exprs[k] for k in wanted if k not in fixed})
     out: list[tuple[str, int]] = []
-    for key in keys if keys is not None else tuple(c.key for c in COLUMNS):
+    for key in wanted:
         column = BY_KEY[key]
-        if column.min_width == column.width and not column.optional:
+        if key in fixed:
             out.append((key, column.min_width))
             continue
-        values = _distinct(frame, exprs[key])
+        values = distinct[key]
         if values.is_empty() or (key == ACCOUNT and values.len() == 1):
             # Nothing to show, or one account: it would say the same on every row (the
             # status line names it instead); the column stays out.
@@ -309,7 +327,7 @@ def only_account(frame: pl.DataFrame) -> str | None:
 
     Run it off the UI thread (the view worker does): it scans the view.
     """
-    values = _distinct(frame, _shown_exprs(frame)[ACCOUNT])
+    values = _distinct(frame, {ACCOUNT: _shown_exprs(frame)[ACCOUNT]})[ACCOUNT]
     return str(values[0]) if values.len() == 1 else None
 
 
