@@ -17,7 +17,7 @@ import pytest
 from ctir_tui.engine.pipeline.load import LoadOptions, LoadResult, load_paths
 from ctir_tui.engine.pipeline.raw import EvidenceChanged, RawStore
 from ctir_tui.engine.schema import EVENT_NAME
-from tests.factory import record, write_s3
+from tests.factory import dumps, record, write_s3, zip_bytes
 
 WRITTEN = ["ListUsers", "DeleteTrail", "ListUsers"]
 
@@ -176,3 +176,23 @@ def test_names_whose_bytes_are_not_utf8_are_cached_and_read_back(tmp_path: Path)
     members = {s.member for s in again.sources}
     assert ("inner-\udcfe.json",) in members
     assert os.fsencode(logs) + b"/odd-\xff.json" in {os.fsencode(s.path) for s in again.sources}
+
+
+def test_a_reopen_names_each_file_and_member_as_the_first_load_did(tmp_path: Path) -> None:
+    # Two files, one an archive of two members (one of them broken): the report names
+    # each as the first load did ("logs.zip!b.json"), and says the same of each.
+    logs, cache = tmp_path / "logs", tmp_path / "cache"
+    write_s3(logs / "a.json", [record(1)], gz=False)
+    (logs / "logs.zip").write_bytes(
+        zip_bytes({"b.json": dumps({"Records": [record(2)]}), "c.json": b'{"Records": [{'})
+    )
+    first = load(logs, cache)
+    named = sorted((Path(f.path).name, f.status, f.records) for f in first.report.files)
+    assert named == [
+        ("a.json", "read", 1),
+        ("logs.zip!b.json", "read", 1),
+        ("logs.zip!c.json", "failed", 0),
+    ]
+    again = load(logs, cache)
+    assert again.report.from_cache == 3
+    assert [f.to_json() for f in again.report.files] == [f.to_json() for f in first.report.files]

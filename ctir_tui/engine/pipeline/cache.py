@@ -43,7 +43,7 @@ from ctir_tui.engine.pipeline.texts import TextPart
 from ctir_tui.engine.schema import EVENT_ID, EVENT_SCHEMA, FILE_ID, REC_INDEX, REQUEST_ID
 
 #: Bump when the parsed columns or their meaning change, so old caches are ignored.
-CACHE_FORMAT: Final = 8
+CACHE_FORMAT: Final = 9
 _FINGERPRINT: Final = (
     f"{CACHE_FORMAT}:{__version__}:{pl.__version__}:"
     + hashlib.sha256(
@@ -88,9 +88,44 @@ class Generation:
     texts: list[TextPart]
 
 
-#: The texts of a manifest entry that can hold any bytes of a name (a path, a member of an
-#: archive, the reasons quoting them), and of its report.
-_REPORT_TEXTS: Final = ("path", "shape", "reason", "salvage", "note")
+#: A manifest entry is one array per file, its fields in this order (an object per file
+#: took twice the bytes and 1.0 s to read for 100,000 files; this 0.6 s). The report's
+#: fields follow ``path``..``rows``; its path is null when it is the file's own.
+_FILE_FIELDS: Final = (
+    "path", "member", "size", "mtime_ns", "ctime_ns", "inode", "file_id", "rows", "rejects",
+)  # fmt: skip
+_REPORT_AT: Final = len(_FILE_FIELDS)
+_FIELDS: Final = (*_FILE_FIELDS, *(f"report.{f.name}" for f in dataclasses.fields(FileReport)))
+_AT: Final = {name: at for at, name in enumerate(_FIELDS)}
+#: The fields that can hold any bytes of a name (a path, the reasons quoting them).
+_NAME_TEXTS: Final = ("path", "report.path", "report.shape", "report.reason")
+_TEXTS_AT: Final = tuple(_AT[n] for n in (*_NAME_TEXTS, "report.salvage", "report.note"))
+
+
+def _entry(cached: CachedFile) -> list[Any]:
+    source, report = cached.source, cached.report
+    fields = [getattr(report, f.name) for f in dataclasses.fields(FileReport)]
+    if fields[0] == source.path:
+        fields[0] = None
+    return [
+        source.path, list(source.member), *source.identity, cached.file_id, cached.rows,
+        cached.rejected, *fields,
+    ]  # fmt: skip
+
+
+def _cached(entry: list[Any]) -> CachedFile:
+    if len(entry) != len(_FIELDS):
+        raise ValueError("a manifest entry has other fields than this version's")
+    path, member, size, mtime_ns, ctime_ns, inode, file_id, rows, rejects = entry[:_REPORT_AT]
+    report = entry[_REPORT_AT:]
+    source = SourceFile(path, tuple(member), size, mtime_ns, ctime_ns, inode)
+    return CachedFile(
+        source,
+        int(file_id),
+        FileReport(report[0] or path, *report[1:]),
+        [(int(i), str(r)) for i, r in rejects],
+        int(rows),
+    )
 
 
 def _escaped(text: str) -> str | dict[str, str]:
@@ -111,32 +146,24 @@ def _unescaped(value: Any) -> str:
     return value
 
 
-def _escape_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    fields = dataclasses.asdict(entry["report"])
-    return {
-        **entry,
-        "path": _escaped(entry["path"]),
-        "member": [_escaped(m) for m in entry["member"]],
-        "report": {
-            k: _escaped(v) if k in _REPORT_TEXTS and isinstance(v, str) else v
-            for k, v in fields.items()
-        },
-        "rejected": [(i, _escaped(r)) for i, r in entry["rejected"]],
-    }
+def _escape_entry(entry: list[Any]) -> list[Any]:
+    out = list(entry)
+    for at in _TEXTS_AT:
+        if isinstance(out[at], str):
+            out[at] = _escaped(out[at])
+    out[_AT["member"]] = [_escaped(m) for m in out[_AT["member"]]]
+    out[_AT["rejects"]] = [(i, _escaped(r)) for i, r in out[_AT["rejects"]]]
+    return out
 
 
-def _unescape_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    report = entry["report"]
-    return {
-        **entry,
-        "path": _unescaped(entry["path"]),
-        "member": [_unescaped(m) for m in entry["member"]],
-        "report": {
-            k: _unescaped(v) if k in _REPORT_TEXTS and v is not None else v
-            for k, v in report.items()
-        },
-        "rejected": [(i, _unescaped(r)) for i, r in entry["rejected"]],
-    }
+def _unescape_entry(entry: list[Any]) -> list[Any]:
+    out = list(entry)
+    for at in _TEXTS_AT:
+        if out[at] is not None:
+            out[at] = _unescaped(out[at])
+    out[_AT["member"]] = [_unescaped(m) for m in out[_AT["member"]]]
+    out[_AT["rejects"]] = [(i, _unescaped(r)) for i, r in out[_AT["rejects"]]]
+    return out
 
 
 def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
@@ -158,17 +185,8 @@ def read_generation(entry: Path) -> tuple[Generation | None, str | None]:
         files: dict[tuple[str, tuple[str, ...]], CachedFile] = {}
         escaped = data.get("escaped") is True
         for item in data["files"]:
-            if escaped:
-                item = _unescape_entry(item)
-            source = SourceFile(item["path"], tuple(item["member"]), *item["identity"])
-            cached = CachedFile(
-                source,
-                int(item["file_id"]),
-                FileReport(**item["report"]),
-                [(int(i), str(r)) for i, r in item["rejected"]],
-                int(item["rows"]),
-            )
-            files[source.key] = cached
+            cached = _cached(_unescape_entry(item) if escaped else item)
+            files[cached.source.key] = cached
         texts = [
             TextPart(folder / t["file"], tuple(int(i) for i in t["ids"])) for t in data["texts"]
         ]
@@ -264,18 +282,7 @@ def commit(
             tmp = folder / f"{name}.tmp"
             frame.write_parquet(tmp, compression="lz4", statistics=False, row_group_size=group)
             os.replace(tmp, folder / name)
-        entries: list[dict[str, Any]] = [
-            {
-                "path": f.source.path,
-                "member": list(f.source.member),
-                "identity": list(f.source.identity),
-                "file_id": f.file_id,
-                "report": f.report,  # orjson writes a dataclass itself, ten times faster
-                "rejected": f.rejected,
-                "rows": f.rows,
-            }
-            for f in files
-        ]
+        entries = [_entry(f) for f in files]
         manifest: dict[str, Any] = {
             "fingerprint": _FINGERPRINT,
             "files": entries,
