@@ -9,8 +9,11 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import polars as pl
 import pytest
 
@@ -110,6 +113,39 @@ def test_a_damaged_cache_is_discarded_with_a_warning_and_rebuilt(
     assert names(rebuilt) == WRITTEN
     assert rebuilt.report.from_cache == 2
     assert rebuilt.warnings == []
+
+
+def _short_escaped(manifest: dict[str, Any]) -> Any:
+    return {**manifest, "escaped": True, "files": [["p"]]}
+
+
+def _records_as_text(manifest: dict[str, Any]) -> Any:
+    entry = manifest["files"][0]
+    entry[-4] = "x"  # the report's records
+    return manifest
+
+
+def _member_as_text(manifest: dict[str, Any]) -> Any:
+    manifest["files"][0][1] = "abc"
+    return manifest
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_short_escaped, _records_as_text, _member_as_text, lambda manifest: manifest["files"]],
+    ids=["escaped entry cut short", "a count as text", "members as text", "not an object"],
+)
+def test_a_manifest_of_the_wrong_shape_is_discarded_not_a_crash(
+    trail: tuple[Path, Path], damage: Callable[[dict[str, Any]], Any]
+) -> None:
+    logs, cache = trail
+    manifest = generation(cache) / "manifest.json"
+    manifest.write_bytes(orjson.dumps(damage(orjson.loads(manifest.read_bytes()))))
+    result = load(logs, cache)
+    assert names(result) == WRITTEN
+    assert result.report.from_cache == 0
+    assert any("could not be read" in w for w in result.warnings), result.warnings
+    assert load(logs, cache).report.from_cache == 2
 
 
 def test_a_kill_between_writing_and_committing_leaves_the_old_generation(
