@@ -517,3 +517,17 @@ def test_a_tactic_filter_takes_any_of_its_names() -> None:
     both = names("stealth", extended=True) | names("defense impairment", extended=True)
     assert names("defense evasion", extended=True) == both
     assert names("defense impairment", extended=True) < both
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_a_missing_and_an_empty_event_source_are_counted_together(
+    mapping: Mapping, extended: bool
+) -> None:
+    # Seed cells match on the name alone; a record without its eventSource still counts.
+    frame = pl.DataFrame(
+        {"event_source": [None, "", "signin.amazonaws.com"], "event_name": ["ConsoleLogin"] * 3}
+    ).with_columns(pl.all().cast(pl.Categorical))
+    matrix = matrix_counts(frame, mapping, extended=extended)
+    initial = next(t for t in matrix.tactics if t.id == "TA0001")
+    assert initial.count == 3
+    assert [c.count for c in initial.cells if c.event == "ConsoleLogin"] == [3]

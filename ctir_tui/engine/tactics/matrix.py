@@ -209,11 +209,14 @@ def matrix_counts(
     Returns:
         The matrix, tactics in :meth:`Mapping.tactic_ids` order.
     """
+    # Grouped on the pairs' codes first (a fifth of the time), then on their names: a
+    # missing source and an empty one have two codes but one name, "".
     counts = (
         frame.lazy()
         .group_by(_pair_code())
         .agg(pl.col(EVENT_SOURCE, EVENT_NAME).first(), pl.len().cast(pl.Int64).alias("n"))
-        .select(*_keys(), "n")
+        .group_by(_keys())
+        .agg(pl.col("n").sum())
         .collect()
     )
     seed = _seed_matches(counts, mapping)
