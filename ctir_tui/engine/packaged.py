@@ -2,9 +2,10 @@
 
 Python's TOML parser is itself Python: the extended tactic table alone (99 KB) took 33 ms
 to parse, at every start of every command. The parsed value is kept as JSON in the cache
-directory, named by the SHA-256 of the table's bytes: an edited or upgraded table has
-another name and is parsed again. A copy that is missing, unreadable or damaged is parsed
-again and rewritten; one that cannot be written only costs the parse.
+directory, named by the SHA-256 of the table's bytes (an edited or upgraded table has
+another name and is parsed again), its own SHA-256 on its first line. A copy that is
+missing, unreadable or damaged (its digest does not match) is parsed again and rewritten;
+one that cannot be written only costs the parse.
 """
 
 from __future__ import annotations
@@ -31,24 +32,37 @@ def read_table(source: Traversable) -> dict[str, Any]:
     """
     raw = source.read_bytes()
     kept = _kept(raw)
-    try:
-        value = orjson.loads(kept.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        value = None
-    if isinstance(value, dict):
+    value = _read_kept(kept)
+    if value is not None:
         return value
     parsed = tomllib.loads(raw.decode("utf-8"))
-    written = orjson.dumps(parsed)
-    if orjson.loads(written) == parsed:  # not so for a TOML date: such a table is not kept
-        tmp = kept.with_name(f"{kept.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(written)
-            os.replace(tmp, kept)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    try:
+        written = orjson.dumps(parsed)
+    except TypeError:  # an integer JSON cannot hold: such a table is not kept
+        return parsed
+    if orjson.loads(written) != parsed:  # nor one with a TOML date
+        return parsed
+    tmp = kept.with_name(f"{kept.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(hashlib.sha256(written).hexdigest().encode() + b"\n" + written)
+        os.replace(tmp, kept)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return parsed
+
+
+def _read_kept(kept: Path) -> dict[str, Any] | None:
+    """The value kept, if its copy is whole: its first line is the SHA-256 of the rest."""
+    try:
+        digest, _, written = kept.read_bytes().partition(b"\n")
+        if digest != hashlib.sha256(written).hexdigest().encode():
+            return None
+        value = orjson.loads(written)
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _kept(raw: bytes) -> Path:

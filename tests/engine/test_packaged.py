@@ -56,7 +56,9 @@ def test_an_edited_table_is_parsed_again(table: Path) -> None:
     assert len(kept_copies()) == 2
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b'["a list"]', b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "damage", [b"", b"{not json", b'["a list"]', b"\xff\xfe", b"{}", b"0" * 64 + b"\n{}"]
+)
 def test_a_damaged_copy_is_parsed_again_and_rewritten(table: Path, damage: bytes) -> None:
     read_table(table)
     (copy,) = kept_copies()
@@ -72,6 +74,13 @@ def test_a_table_with_a_date_is_not_kept(tmp_path: Path) -> None:
     assert read_table(path) == {"since": dt.date(2026, 3, 1)}
     assert kept_copies() == []
     assert read_table(path) == {"since": dt.date(2026, 3, 1)}
+
+
+def test_a_table_with_a_number_json_cannot_hold_is_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "huge.toml"
+    path.write_text("n = 18446744073709551616\n", encoding="utf-8")  # 2**64
+    assert read_table(path) == {"n": 2**64}
+    assert kept_copies() == []
 
 
 def test_a_cache_that_cannot_be_written_only_costs_the_parse(table: Path) -> None:
