@@ -152,6 +152,10 @@ def report_cold(cold: Child, fill: Child) -> None:
     print(f"  first rows on screen      {fmt(d.get('first_rows_ms'))}  ({first_events:,} events)")
     print(f"  refreshes while parsing   {d.get('refreshes_while_parsing', '-')}")
     print(f"  every event on screen     {fmt(d.get('all_rows_ms'))}  ({all_events:,} events)")
+    # The explorer holds the rows read so far (in order: a copy) while the load orders them
+    # all at its end: its peak, beside the engine's alone.
+    peaks = [f"{c.peak_rss_mb:,.0f} MB" if c.peak_rss_mb else "-" for c in (cold, fill)]
+    print(f"  peak RSS                  {peaks[0]}  (engine alone, cold: {peaks[1]})")
     fill_ms = fill.wall_s * 1000 if fill.ok and fill.wall_s else None
     print(
         f"  engine alone, cold (no screen, process wall): {fmt(fill_ms)}"
