@@ -29,6 +29,7 @@ import hashlib
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -57,6 +58,8 @@ _DROPPED: Final = "dropped.parquet"
 #: Kept apart from the other columns, in row groups of this many rows (see :func:`commit`).
 _ID_COLUMNS: Final = (EVENT_ID, REQUEST_ID)
 _ID_GROUP: Final = 1 << 17
+#: The columns of ``frame.parquet``: all but those.
+_OTHER_COLUMNS: Final = tuple(n for n in EVENT_SCHEMA if n not in _ID_COLUMNS)
 #: What names a row (its file and its place there): both row files hold it, to line up.
 _ROW_KEY: Final = (FILE_ID, REC_INDEX)
 
@@ -98,8 +101,10 @@ _REPORT_AT: Final = len(_FILE_FIELDS)
 _FIELDS: Final = (*_FILE_FIELDS, *(f"report.{f.name}" for f in dataclasses.fields(FileReport)))
 _AT: Final = {name: at for at, name in enumerate(_FIELDS)}
 #: The fields that can hold any bytes of a name (a path, the reasons quoting them).
-_NAME_TEXTS: Final = ("path", "report.path", "report.shape", "report.reason")
-_TEXTS_AT: Final = tuple(_AT[n] for n in (*_NAME_TEXTS, "report.salvage", "report.note"))
+_TEXTS: Final = (
+    "path", "report.path", "report.shape", "report.reason", "report.salvage", "report.note",
+)  # fmt: skip
+_TEXTS_AT: Final = tuple(_AT[name] for name in _TEXTS)
 
 
 def _entry(cached: CachedFile) -> list[Any]:
@@ -173,23 +178,22 @@ def _unescaped(value: Any) -> str:
 
 
 def _escape_entry(entry: list[Any]) -> list[Any]:
-    out = list(entry)
-    for at in _TEXTS_AT:
-        if isinstance(out[at], str):
-            out[at] = _escaped(out[at])
-    out[_AT["member"]] = [_escaped(m) for m in out[_AT["member"]]]
-    out[_AT["rejects"]] = [(i, _escaped(r)) for i, r in out[_AT["rejects"]]]
-    return out
+    return _each_text(entry, _escaped)
 
 
 def _unescape_entry(entry: list[Any]) -> list[Any]:
     _check_shape(entry)
+    return _each_text(entry, _unescaped)
+
+
+def _each_text(entry: list[Any], change: Callable[[Any], Any]) -> list[Any]:
+    """A copy of ``entry`` with ``change`` applied to each of its texts that is not null."""
     out = list(entry)
     for at in _TEXTS_AT:
         if out[at] is not None:
-            out[at] = _unescaped(out[at])
-    out[_AT["member"]] = [_unescaped(m) for m in out[_AT["member"]]]
-    out[_AT["rejects"]] = [(i, _unescaped(r)) for i, r in out[_AT["rejects"]]]
+            out[at] = change(out[at])
+    out[_AT["member"]] = [change(m) for m in out[_AT["member"]]]
+    out[_AT["rejects"]] = [(i, change(r)) for i, r in out[_AT["rejects"]]]
     return out
 
 
@@ -245,7 +249,7 @@ def read_rows(generation: Generation, file_ids: dict[int, int]) -> CachedRows:
     """
     some = file_ids if len(file_ids) < len(generation.files) else None
     folder = generation.folder
-    kept = _read(folder / _ROWS, some, [n for n in EVENT_SCHEMA if n not in _ID_COLUMNS])
+    kept = _read(folder / _ROWS, some, list(_OTHER_COLUMNS))
     ids = _read(folder / _IDS, some, [*_ROW_KEY, *_ID_COLUMNS]).rechunk()
     if not ids.select(_ROW_KEY).equals(kept.select(_ROW_KEY)):
         raise ValueError(f"{_IDS} does not line up with {_ROWS}")
@@ -301,9 +305,8 @@ def commit(
         # events: 0.1 s and 210 MB). Written whole, a column is encoded at once, which for
         # the two long unique texts held 2.4 times their size (~160 MB of 1M events at the
         # load's peak): they go in a file of smaller groups, put into one chunk on reading.
-        others = [n for n in EVENT_SCHEMA if n not in _ID_COLUMNS]
         files_of_rows = (
-            (_ROWS, rows.kept.select(others), max(rows.kept.height, 1)),
+            (_ROWS, rows.kept.select(_OTHER_COLUMNS), max(rows.kept.height, 1)),
             (_IDS, rows.kept.select(*_ROW_KEY, *_ID_COLUMNS), _ID_GROUP),
             (_DROPPED, rows.dropped, max(rows.dropped.height, 1)),
         )
