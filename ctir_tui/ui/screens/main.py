@@ -41,8 +41,7 @@ from ctir_tui.ui.widgets._list_format import (
     DEFAULT_COLUMNS,
     Widths,
     full_values,
-    natural_widths,
-    only_account,
+    measure_view,
 )
 from ctir_tui.ui.widgets.event_detail import EventDetail
 from ctir_tui.ui.widgets.event_list import EventList
@@ -284,8 +283,7 @@ class MainScreen(InvestigateActions):
             return
         matrix = matrix_counts(frame, session.mapping, extended=extended)
         keep = locate(frame, current) if current is not None else None
-        widths = natural_widths(frame)
-        account = only_account(frame)
+        widths, account = measure_view(frame)
         if not get_current_worker().is_cancelled:
             self.post_message(self.ViewReady(generation, frame, matrix, keep, widths, account))
 

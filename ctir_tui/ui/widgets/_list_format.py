@@ -278,6 +278,23 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
     does). A column with no value in the view, and the account when the view holds only
     one, are measured 0: they are left out.
     """
+    return _measured(frame, keys)[0]
+
+
+def measure_view(frame: pl.DataFrame) -> tuple[Widths, str | None]:
+    """:func:`natural_widths` of every column, and the account of every event of ``frame``
+    when there is one only (its column is then left out): one pass over the view.
+
+    Run it off the UI thread (the view worker does).
+    """
+    widths, accounts = _measured(frame, None)
+    only = accounts is not None and accounts.len() == 1
+    return widths, str(accounts[0]) if accounts is not None and only else None
+
+
+def _measured(frame: pl.DataFrame, keys: tuple[str, ...] | None) -> tuple[Widths, pl.Series | None]:
+    """The natural widths of ``keys`` (every column), and the view's distinct accounts if
+    the account is among them."""
     exprs = _shown_exprs(frame)
     wanted = keys if keys is not None else tuple(c.key for c in COLUMNS)
     fixed = {k for k in wanted if BY_KEY[k].min_width == BY_KEY[k].width and not BY_KEY[k].optional}
@@ -300,7 +317,7 @@ def natural_widths(frame: pl.DataFrame, keys: tuple[str, ...] | None = None) -> 
         else:
             widest = max(cell_width(inert(v, limit=column.width)) for v in values)
             out.append((key, max(column.min_width, min(widest, column.width))))
-    return tuple(out)
+    return tuple(out), distinct.get(ACCOUNT)
 
 
 #: Longest text kept for one value in the full-values view (``V``).
@@ -320,15 +337,6 @@ def full_values(row: pl.DataFrame) -> list[tuple[str, str]]:
         )
     values = row.head(1).select(**exprs).row(0, named=True) if row.height else {}
     return [(c.title, inert(values.get(c.key), limit=FULL_LIMIT) or "-") for c in COLUMNS]
-
-
-def only_account(frame: pl.DataFrame) -> str | None:
-    """The account of every event of ``frame`` when there is one only (its column is left out).
-
-    Run it off the UI thread (the view worker does): it scans the view.
-    """
-    values = _distinct(frame, {ACCOUNT: _shown_exprs(frame)[ACCOUNT]})[ACCOUNT]
-    return str(values[0]) if values.len() == 1 else None
 
 
 def format_rows(
